@@ -1,0 +1,71 @@
+#pragma once
+// BoundedQueue: a FIFO between two stages, bounded in bytes (T::byte_size()), never in
+// items. push() blocks while the queue is over capacity (backpressure to the producer);
+// an item larger than the whole capacity is admitted when the queue is empty. close()
+// lets the consumer drain what is left and then see the end.
+// Thread-safe: one or more producers, one consumer.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+
+namespace logship {
+
+template <typename T>
+class BoundedQueue {
+ public:
+  explicit BoundedQueue(uint64_t capacity_bytes) : capacity_(capacity_bytes) {}
+
+  // Returns false (and drops nothing: the item stays with the caller's copy semantics
+  // being a move, so it is destroyed) when `stop` is requested or the queue is closed.
+  bool push(T&& item, std::stop_token stop) {
+    const uint64_t size = item.byte_size();
+    std::unique_lock lock(mutex_);
+    const bool room = not_full_.wait(lock, stop, [&] {
+      return closed_ || items_.empty() || bytes_ + size <= capacity_;
+    });
+    if (!room || closed_) return false;
+    bytes_ += size;
+    items_.push_back(std::move(item));
+    not_empty_.notify_one();
+    return true;
+  }
+
+  // Blocks until an item is there or the queue is closed and empty (then nullopt).
+  std::optional<T> pop() {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return std::nullopt;
+    T item = std::move(items_.front());
+    items_.pop_front();
+    bytes_ -= item.byte_size();
+    not_full_.notify_all();
+    return item;
+  }
+
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+  uint64_t bytes() const {
+    std::lock_guard lock(mutex_);
+    return bytes_;
+  }
+
+ private:
+  const uint64_t capacity_;
+  mutable std::mutex mutex_;
+  std::condition_variable_any not_full_;
+  std::condition_variable not_empty_;
+  std::deque<T> items_;
+  uint64_t bytes_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace logship

@@ -1,0 +1,85 @@
+#pragma once
+// Config: the agent's settings as plain, validated, immutable data. Defaults live here,
+// beside each field; config.example.toml documents every key with the same defaults.
+// Loaded once by load_config() (config_load.cc); runtime state lives elsewhere.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "agent/result.h"
+
+namespace logship {
+
+using namespace std::chrono_literals;
+
+enum class StartAt { kHead, kTail };
+enum class ParserKind { kNone, kJson, kLogfmt, kRegex, kCri, kDocker };
+enum class LongLines { kSplit, kTruncate };
+enum class RecordFormat { kRaw, kJson };
+
+struct AgentConfig {
+  std::string data_dir = "/var/lib/logship";
+  // Unset: derived from the cgroup memory limit when there is one, else 64 MiB.
+  std::optional<uint64_t> memory_limit;
+  std::chrono::milliseconds checkpoint_interval = 1s;
+  std::chrono::milliseconds shutdown_timeout = 10s;
+  std::string metrics_listen = "127.0.0.1:9598";
+};
+
+struct InputConfig {
+  std::string name;
+  std::string type = "file";
+  std::vector<std::string> paths;
+  std::vector<std::string> exclude;
+  StartAt start_at = StartAt::kTail;
+  ParserKind parser = ParserKind::kNone;
+  uint64_t max_line_bytes = 256 * 1024;
+  LongLines long_lines = LongLines::kSplit;
+  // A final line without '\n' is shipped as a line once the file was quiet this long.
+  std::chrono::milliseconds flush_partial_after = 5s;
+  std::map<std::string, std::string> labels;
+};
+
+struct StdoutOutputConfig {
+  RecordFormat format = RecordFormat::kRaw;
+};
+
+struct NullOutputConfig {};
+
+using OutputSettings = std::variant<StdoutOutputConfig, NullOutputConfig>;
+
+struct OutputConfig {
+  std::string name;
+  std::string type;
+  // Input names this output ships; empty means every input.
+  std::vector<std::string> inputs;
+  OutputSettings settings;
+};
+
+struct Config {
+  std::string source_file;  // where it was loaded from, for messages
+  AgentConfig agent;
+  std::vector<InputConfig> inputs;
+  std::vector<OutputConfig> outputs;
+};
+
+// Reads, interpolates and validates a TOML config file. The error message lists every
+// problem found, each as "file:line:col: key 'k': what is wrong".
+Result<Config> load_config(const std::string& path);
+
+// The effective config as TOML, secrets masked (`logship check`).
+std::string format_config(const Config& config);
+
+// Effective memory limit and where it came from ("config", "cgroup memory.max", ...).
+struct MemoryLimit {
+  uint64_t bytes;
+  std::string origin;
+};
+MemoryLimit effective_memory_limit(const AgentConfig& agent);
+
+}  // namespace logship
