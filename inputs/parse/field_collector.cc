@@ -1,0 +1,29 @@
+#include "inputs/parse/field_collector.h"
+
+namespace logship {
+
+TextRef FieldCollector::copy(std::string_view bytes) {
+  const size_t start = scratch_.size();
+  scratch_.append(bytes);
+  return scratch_end(start);
+}
+
+void FieldCollector::add(TextRef name, TextRef value) {
+  const std::string_view name_text = text(name);
+  for (CollectedField& field : fields_) {
+    if (field.name.size == name.size && text(field.name) == name_text) {
+      field.value = value;
+      return;
+    }
+  }
+  fields_.push_back({name, value});
+}
+
+const CollectedField* FieldCollector::find(std::string_view name) const {
+  for (const CollectedField& field : fields_) {
+    if (field.name.size == name.size() && text(field.name) == name) return &field;
+  }
+  return nullptr;
+}
+
+}  // namespace logship

@@ -1,0 +1,81 @@
+#include "inputs/parse/json_parser.h"
+
+#include <doctest/doctest.h>
+
+#include "tests/parse/test_support.h"
+
+namespace logship {
+namespace {
+
+using testing::field_map;
+
+TEST_CASE("JSON top-level fields are decoded, nested values kept as JSON text") {
+  FieldCollector f;
+  REQUIRE(parse_json(R"( {"level":"info", "n": -12.5e3, "ok": true, "none": null,)"
+                     R"( "obj": {"a": [1, {"b": "}"}]}, "arr": [] } )",
+                     f));
+  auto m = field_map(f);
+  CHECK(m["level"] == "info");
+  CHECK(m["n"] == "-12.5e3");
+  CHECK(m["ok"] == "true");
+  CHECK(m["none"] == "null");
+  CHECK(m["obj"] == R"({"a": [1, {"b": "}"}]})");
+  CHECK(m["arr"] == "[]");
+  CHECK(f.fields().size() == 6);
+}
+
+TEST_CASE("JSON escapes and unicode escapes decode to UTF-8") {
+  FieldCollector f;
+  REQUIRE(
+      parse_json(R"({"msg":"a\"b\\c\/d\n\t","u":"\u00e9\u20ac\ud83d\ude00","lone":"\ud800x"})", f));
+  auto m = field_map(f);
+  CHECK(m["msg"] == "a\"b\\c/d\n\t");
+  CHECK(m["u"] == "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+  CHECK(m["lone"] == "\xEF\xBF\xBDx");
+}
+
+TEST_CASE("JSON huge numbers are kept exactly as text") {
+  FieldCollector f;
+  REQUIRE(parse_json(R"({"big": 123456789012345678901234567890, "exp": 1e999})", f));
+  CHECK(field_map(f)["big"] == "123456789012345678901234567890");
+  CHECK(field_map(f)["exp"] == "1e999");
+}
+
+TEST_CASE("JSON duplicate keys keep the last value") {
+  FieldCollector f;
+  REQUIRE(parse_json(R"({"a":"1","b":2,"a":"3"})", f));
+  CHECK(f.fields().size() == 2);
+  CHECK(field_map(f)["a"] == "3");
+}
+
+TEST_CASE("JSON that is truncated or not an object fails without reading past it") {
+  FieldCollector f;
+  for (const char* bad :
+       {"", "{", "{\"a\"", "{\"a\":", "{\"a\":\"x", "{\"a\":1,", "{\"a\":{\"b\":[1,2}", "[1,2]",
+        "\"str\"", "{\"a\":1} trailing", "{\"a\":tru}", "{\"a\":01}", "{\"a\":\"\\x\"}",
+        "{\"a\":\"\\u12\"}", "{a:1}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":[}]}"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_json(bad, f));
+  }
+  CHECK(parse_json("{}", f));
+  CHECK(f.fields().empty());
+}
+
+TEST_CASE("JSON nesting deeper than the limit fails instead of recursing") {
+  std::string deep =
+      "{\"a\":" + std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']') + "}";
+  FieldCollector f;
+  CHECK_FALSE(parse_json(deep, f));
+  std::string ok = "{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}";
+  CHECK(parse_json(ok, f));
+}
+
+TEST_CASE("JSON strings without escapes are not copied") {
+  FieldCollector f;
+  REQUIRE(parse_json(R"({"k":"v"})", f));
+  CHECK_FALSE(f.fields()[0].value.in_scratch);
+  CHECK(f.scratch_text().empty());
+}
+
+}  // namespace
+}  // namespace logship
