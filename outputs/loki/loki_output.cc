@@ -1,0 +1,140 @@
+#include "outputs/loki/loki_output.h"
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "outputs/loki/http_url.h"
+
+namespace logship {
+namespace {
+
+std::string base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(n >> shift) & 63];
+  }
+  if (i < in.size()) {
+    uint32_t n = uint8_t(in[i]) << 16;
+    if (i + 1 < in.size()) n |= uint8_t(in[i + 1]) << 8;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<HttpClientOptions> loki_client_options(const LokiOutputConfig& config) {
+  auto url = parse_http_url(config.url);
+  if (!url) return std::unexpected(url.error());
+  HttpClientOptions options;
+  options.url = std::move(*url);
+  options.ca_file = config.ca_file;
+  options.timeout = config.request_timeout;
+  options.headers.emplace_back("Content-Type", config.encoding == LokiEncoding::kProtobuf
+                                                   ? "application/x-protobuf"
+                                                   : "application/json");
+  options.headers.emplace_back("User-Agent", "logship");
+  if (!config.tenant.empty()) options.headers.emplace_back("X-Scope-OrgID", config.tenant);
+  if (!config.basic_auth_user.empty()) {
+    options.headers.emplace_back(
+        "Authorization",
+        "Basic " + base64(config.basic_auth_user + ":" + config.basic_auth_password));
+  }
+  if (!config.bearer_token_file.empty()) {
+    std::ifstream file(config.bearer_token_file);
+    std::stringstream content;
+    content << file.rdbuf();
+    std::string token = content.str();
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+      token.pop_back();
+    }
+    if (!file || token.empty()) {
+      return make_error(ErrorCode::kInvalidConfig,
+                        "read bearer_token_file " + config.bearer_token_file +
+                            ": missing, unreadable or empty");
+    }
+    options.headers.emplace_back("Authorization", "Bearer " + token);
+  }
+  return options;
+}
+
+Result<std::unique_ptr<LokiOutput>> LokiOutput::create(LokiOutputConfig config,
+                                                       std::shared_ptr<LokiStats> stats,
+                                                       LokiLog log) {
+  auto templates = compile_label_templates({config.labels.begin(), config.labels.end()});
+  if (!templates) return std::unexpected(templates.error());
+  auto options = loki_client_options(config);
+  if (!options) return std::unexpected(options.error());
+  auto factory = HttpClientFactory::create(std::move(*options));
+  if (!factory) return std::unexpected(factory.error());
+  return std::make_unique<LokiOutput>(
+      std::move(config), std::move(*templates),
+      [factory = std::move(*factory)] { return factory.make_transport(); }, std::move(stats),
+      std::move(log));
+}
+
+LokiOutput::LokiOutput(LokiOutputConfig config, std::vector<LabelTemplate> templates,
+                       const TransportFactory& transports, std::shared_ptr<LokiStats> stats,
+                       LokiLog log)
+    : config_(std::move(config)),
+      stats_(stats ? std::move(stats) : std::make_shared<LokiStats>()),
+      log_(std::move(log)),
+      router_(std::move(templates), static_cast<uint64_t>(config_.max_streams),
+              static_cast<uint32_t>(config_.max_concurrent_requests)) {
+  std::random_device seeds;
+  for (int64_t i = 0; i < config_.max_concurrent_requests; ++i) {
+    lanes_.push_back(std::make_unique<RequestLane>(LaneShared{config_, *stats_, gate_, log_},
+                                                   transports(), seeds()));
+  }
+}
+
+LokiOutput::~LokiOutput() {
+  lanes_.clear();  // stop and join the lanes while everything they use is alive
+}
+
+Result<void> LokiOutput::send(Batch batch, std::stop_token stop) {
+  if (batch.records().empty()) {
+    batch.settle(Fate::kDelivered);
+    return {};
+  }
+  auto pending = std::make_shared<PendingBatch>(std::move(batch), unsettled_);
+  const Batch& records = pending->batch();
+  router_.start_batch(records);
+  RequestLane* held_lane = nullptr;
+  std::unique_lock<std::mutex> held;
+  for (const Record& record : records.records()) {
+    Stream& stream = router_.route(records, record);
+    RequestLane* lane = lanes_[stream.lane].get();
+    if (lane != held_lane) {
+      if (held.owns_lock()) held.unlock();
+      held = lane->lock();
+      held_lane = lane;
+    }
+    if (!lane->append(held, pending, stream.id, stream.labels,
+                      stream.order_timestamp(record.timestamp_ns), records.line(record), stop)) {
+      // Stopping: our part stays unfinished, so the batch ends up dropped, never delivered.
+      return make_error(ErrorCode::kShutdown, "loki output: stopped while sending");
+    }
+  }
+  if (held.owns_lock()) held.unlock();
+  stats_->records_over_stream_limit.store(router_.records_over_stream_limit(),
+                                          std::memory_order_relaxed);
+  stats_->streams.store(router_.stream_count(), std::memory_order_relaxed);
+  pending->finish_part(false);
+  return {};
+}
+
+bool LokiOutput::drain(std::chrono::steady_clock::time_point deadline) {
+  for (auto& lane : lanes_) lane->flush();
+  return unsettled_.wait_for_zero(deadline);
+}
+
+}  // namespace logship

@@ -1,0 +1,168 @@
+#include "outputs/loki/request_lane.h"
+
+#include <random>
+#include <string>
+
+#include "outputs/loki/backoff.h"
+#include "outputs/loki/response_classifier.h"
+
+namespace logship {
+
+using Clock = std::chrono::steady_clock;
+
+void RetryGate::hold_until(Clock::time_point when) {
+  std::lock_guard lock(mutex_);
+  if (when > not_before_) not_before_ = when;
+  changed_.notify_all();
+}
+
+bool RetryGate::wait_open(std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  while (Clock::now() < not_before_) {
+    const auto until = not_before_;
+    changed_.wait_until(lock, stop, until, [&] { return not_before_ != until; });
+    if (stop.stop_requested()) return false;
+  }
+  return !stop.stop_requested();
+}
+
+RequestLane::RequestLane(LaneShared shared, std::unique_ptr<HttpTransport> transport,
+                         uint64_t seed)
+    : shared_(shared),
+      transport_(std::move(transport)),
+      seed_(seed),
+      open_(shared.config.encoding),
+      thread_([this](std::stop_token stop) { run(stop); }) {}
+
+RequestLane::~RequestLane() {
+  thread_.request_stop();
+  // jthread joins in its destructor, which runs before the other members are destroyed.
+}
+
+bool RequestLane::append(std::unique_lock<std::mutex>& lock,
+                         const std::shared_ptr<PendingBatch>& batch, uint32_t stream_id,
+                         const StreamLabels& labels, int64_t timestamp_ns, std::string_view line,
+                         std::stop_token stop) {
+  if (open_.builder.empty()) {
+    open_.opened = Clock::now();
+    work_.notify_one();  // starts the linger clock in the lane thread
+  }
+  if (open_.batches.empty() || open_.batches.back() != batch) {
+    batch->add_part();
+    open_.batches.push_back(batch);
+  }
+  open_.builder.add(stream_id, labels, timestamp_ns, line);
+  if (open_.builder.bytes() < shared_.config.batch_bytes) return true;
+  // Full: seal it, waiting while the previous sealed request has not been taken yet.
+  if (!room_.wait(lock, stop, [&] { return sealed_.empty(); })) return false;
+  sealed_.push_back(std::exchange(open_, Request(shared_.config.encoding)));
+  work_.notify_one();
+  return true;
+}
+
+void RequestLane::flush() {
+  std::lock_guard lock(mutex_);
+  flushing_ = true;
+  work_.notify_one();
+}
+
+bool RequestLane::next_request(std::stop_token stop, Request& out) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (stop.stop_requested()) return false;
+    if (!sealed_.empty()) {
+      out = std::move(sealed_.front());
+      sealed_.pop_front();
+      room_.notify_all();
+      return true;
+    }
+    if (!open_.builder.empty()) {
+      const auto due = open_.opened + shared_.config.linger;
+      if (flushing_ || Clock::now() >= due) {
+        out = std::exchange(open_, Request(shared_.config.encoding));
+        return true;
+      }
+      work_.wait_until(lock, stop, due, [&] { return !sealed_.empty() || flushing_; });
+    } else {
+      work_.wait(lock, stop, [&] { return !sealed_.empty() || !open_.builder.empty(); });
+    }
+  }
+}
+
+void RequestLane::run(std::stop_token stop) {
+  Request request(shared_.config.encoding);
+  while (next_request(stop, request)) {
+    deliver(request, stop);
+    request = Request(shared_.config.encoding);  // drops abandoned parts on shutdown
+  }
+}
+
+void RequestLane::finish(Request& request, bool rejected) {
+  for (const auto& batch : request.batches) batch->finish_part(rejected);
+  request.batches.clear();
+}
+
+bool RequestLane::pause(std::chrono::milliseconds delay, std::stop_token stop) {
+  std::mutex mutex;
+  std::condition_variable_any never;
+  std::unique_lock lock(mutex);
+  never.wait_for(lock, stop, delay, [] { return false; });
+  return !stop.stop_requested();
+}
+
+void RequestLane::deliver(Request& request, std::stop_token stop) {
+  const uint64_t entries = request.builder.entries();
+  const std::string body = request.builder.finish();
+  std::minstd_rand random(static_cast<uint32_t>(seed_++));
+  Backoff backoff(shared_.config.min_backoff, shared_.config.max_backoff, [&random] {
+    return std::uniform_real_distribution<double>(0.0, 1.0)(random);
+  });
+  LokiStats& stats = shared_.stats;
+  for (;;) {
+    if (!shared_.gate.wait_open(stop)) return;
+    auto response = transport_->post(body, stop);
+    stats.requests.fetch_add(1, std::memory_order_relaxed);
+    if (!response && response.error().code == ErrorCode::kShutdown) return;
+    std::optional<int> status;
+    std::optional<std::chrono::milliseconds> retry_after;
+    if (response) {
+      status = response->status;
+      if (response->retry_after) {
+        retry_after = parse_retry_after(*response->retry_after, std::chrono::system_clock::now());
+      }
+    }
+    const PushOutcome outcome = classify_push_response(status, retry_after);
+    if (outcome.verdict == PushVerdict::kDelivered) {
+      if (failing_ && shared_.log) shared_.log("loki: pushes succeed again");
+      failing_ = false;
+      stats.records_delivered.fetch_add(entries, std::memory_order_relaxed);
+      stats.body_bytes_sent.fetch_add(body.size(), std::memory_order_relaxed);
+      finish(request, false);
+      return;
+    }
+    if (outcome.verdict == PushVerdict::kRejected) {
+      stats.requests_rejected.fetch_add(1, std::memory_order_relaxed);
+      stats.records_rejected.fetch_add(entries, std::memory_order_relaxed);
+      if (shared_.log) {
+        const std::string& text = response->body;
+        shared_.log("loki: push of " + std::to_string(entries) + " entries rejected with HTTP " +
+                    std::to_string(*status) + ", not retried: " + text.substr(0, text.find('\n')));
+      }
+      finish(request, true);
+      return;
+    }
+    stats.retries.fetch_add(1, std::memory_order_relaxed);
+    const auto delay = outcome.retry_after ? *outcome.retry_after : backoff.next();
+    if (outcome.retry_after) shared_.gate.hold_until(Clock::now() + *outcome.retry_after);
+    if (!failing_ && shared_.log) {
+      const std::string why = response ? "HTTP " + std::to_string(*status) + " " +
+                                             response->body.substr(0, response->body.find('\n'))
+                                       : response.error().message;
+      shared_.log("loki: push failed (" + why + "); retrying until it succeeds");
+    }
+    failing_ = true;
+    if (!pause(delay, stop)) return;
+  }
+}
+
+}  // namespace logship

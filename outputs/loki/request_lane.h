@@ -1,0 +1,91 @@
+#pragma once
+// RequestLane: one of the output's `max_concurrent_requests` request slots. It owns an
+// open request (filled by the send() thread), a queue of at most one sealed request, one
+// HTTP connection and a thread that sends one request at a time and retries it until it
+// is delivered or rejected, or the lane stops. Streams are pinned to lanes, so a stream's
+// entries are never in two requests at once and reach Loki in order, retries included.
+// A request is sealed when it reaches `batch_bytes`, when its oldest entry is `linger`
+// old, or on flush(). append() blocks while a sealed request is already waiting
+// (backpressure to the pipeline). Retry-After from any lane holds every lane (RetryGate).
+// Thread: append/flush from the send() thread; the lane's own thread sends.
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "outputs/loki/http_transport.h"
+#include "outputs/loki/loki_config.h"
+#include "outputs/loki/loki_stats.h"
+#include "outputs/loki/pending_batch.h"
+#include "outputs/loki/push_encoder.h"
+
+namespace logship {
+
+// Not before this time may any lane send: the server asked all of us to wait.
+class RetryGate {
+ public:
+  void hold_until(std::chrono::steady_clock::time_point when);
+  // Returns false when `stop` was requested while waiting.
+  bool wait_open(std::stop_token stop);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable_any changed_;
+  std::chrono::steady_clock::time_point not_before_{};
+};
+
+struct LaneShared {
+  const LokiOutputConfig& config;
+  LokiStats& stats;
+  RetryGate& gate;
+  const LokiLog& log;
+};
+
+class RequestLane {
+ public:
+  RequestLane(LaneShared shared, std::unique_ptr<HttpTransport> transport, uint64_t seed);
+  ~RequestLane();
+
+  // The send() thread holds this lock across consecutive append() calls.
+  std::unique_lock<std::mutex> lock() { return std::unique_lock(mutex_); }
+  // Adds one entry; false when `stop` came while waiting for room.
+  bool append(std::unique_lock<std::mutex>& lock, const std::shared_ptr<PendingBatch>& batch,
+              uint32_t stream_id, const StreamLabels& labels, int64_t timestamp_ns,
+              std::string_view line, std::stop_token stop);
+  // Seals the open request now and every later one without waiting for linger.
+  void flush();
+
+ private:
+  struct Request {
+    explicit Request(LokiEncoding encoding) : builder(encoding) {}
+    PushRequestBuilder builder;
+    std::vector<std::shared_ptr<PendingBatch>> batches;
+    std::chrono::steady_clock::time_point opened;
+  };
+
+  void run(std::stop_token stop);
+  bool next_request(std::stop_token stop, Request& out);
+  void deliver(Request& request, std::stop_token stop);
+  void finish(Request& request, bool rejected);
+  bool pause(std::chrono::milliseconds delay, std::stop_token stop);
+
+  LaneShared shared_;
+  std::unique_ptr<HttpTransport> transport_;
+  uint64_t seed_;
+  std::mutex mutex_;
+  std::condition_variable_any work_;   // lane thread waits for a request
+  std::condition_variable_any room_;   // send() waits for the sealed slot
+  Request open_;
+  std::deque<Request> sealed_;
+  bool flushing_ = false;
+  bool failing_ = false;  // lane thread only: inside a retry episode (logged once)
+  std::jthread thread_;   // last: stops and joins before the members above go
+};
+
+}  // namespace logship

@@ -1,0 +1,53 @@
+#include "outputs/loki/response_classifier.h"
+
+#include <charconv>
+#include <ctime>
+#include <string>
+
+namespace logship {
+namespace {
+
+constexpr std::chrono::milliseconds kMaxRetryAfter = std::chrono::minutes(10);
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now) {
+  value = trim(value);
+  if (value.empty()) return std::nullopt;
+  std::chrono::milliseconds delay;
+  uint64_t seconds = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec == std::errc() && end == value.data() + value.size()) {
+    if (seconds > static_cast<uint64_t>(kMaxRetryAfter.count() / 1000)) return kMaxRetryAfter;
+    delay = std::chrono::seconds(seconds);
+  } else {
+    std::tm parts{};
+    const std::string text(value);
+    const char* rest = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
+    if (rest == nullptr || *rest != '\0') return std::nullopt;
+    const auto when = std::chrono::system_clock::from_time_t(timegm(&parts));
+    delay = std::chrono::duration_cast<std::chrono::milliseconds>(when - now);
+    if (delay < std::chrono::milliseconds(0)) delay = std::chrono::milliseconds(0);
+  }
+  return std::min(delay, kMaxRetryAfter);
+}
+
+PushOutcome classify_push_response(std::optional<int> status,
+                                   std::optional<std::chrono::milliseconds> retry_after) {
+  if (!status) return {PushVerdict::kRetryable, std::nullopt};
+  const int code = *status;
+  if (code == 260) return {PushVerdict::kRetryable, retry_after};
+  if (code >= 200 && code < 300) return {PushVerdict::kDelivered, std::nullopt};
+  if (code == 408 || code == 429 || code >= 500) return {PushVerdict::kRetryable, retry_after};
+  if (code >= 400 && code < 500) return {PushVerdict::kRejected, std::nullopt};
+  return {PushVerdict::kRetryable, retry_after};
+}
+
+}  // namespace logship

@@ -1,0 +1,84 @@
+#include "outputs/loki/stream_router.h"
+
+#include "outputs/encoding/json_record.h"
+
+namespace logship {
+namespace {
+
+StreamLabels wire_labels(const LabelPairs& pairs) {
+  StreamLabels labels;
+  labels.text = format_label_set(pairs);
+  labels.json = "{";
+  for (const auto& [name, value] : pairs) {
+    if (labels.json.size() > 1) labels.json += ',';
+    append_json_string(labels.json, name);
+    labels.json += ':';
+    append_json_string(labels.json, value);
+  }
+  labels.json += '}';
+  return labels;
+}
+
+}  // namespace
+
+StreamRouter::StreamRouter(std::vector<LabelTemplate> templates, uint64_t max_streams,
+                           uint32_t lanes)
+    : templates_(std::move(templates)), max_streams_(max_streams), lanes_(lanes) {
+  for (const LabelTemplate& label : templates_) {
+    if (label.per_source()) {
+      source_templates_.push_back(label);
+    } else {
+      per_source_ = false;
+    }
+  }
+}
+
+void StreamRouter::start_batch(const Batch& batch) {
+  // The key of the source-only part: input name, path and labels pin it down.
+  source_key_.clear();
+  source_key_ += batch.source().input_name;
+  source_key_ += '\0';
+  for (const auto& [name, value] : batch.source().labels) {
+    source_key_ += name;
+    source_key_ += '\0';
+    source_key_ += value;
+    source_key_ += '\0';
+  }
+  batch_stream_ = nullptr;
+  if (per_source_ && !batch.records().empty()) {
+    // No template reads a field, so every record of the batch shares one label set.
+    batch_stream_ = &find_or_add(source_key_, batch, batch.records().front(), false);
+  }
+}
+
+Stream& StreamRouter::route(const Batch& batch, const Record& record) {
+  if (batch_stream_ != nullptr) return *batch_stream_;
+  key_ = source_key_;
+  key_ += '\x01';
+  for (const LabelTemplate& label : templates_) {
+    if (label.per_source()) continue;
+    label.render(batch, record, key_);
+    key_ += '\0';
+  }
+  if (auto it = streams_.find(key_); it != streams_.end()) return *it->second;
+  if (streams_.size() >= max_streams_) {
+    ++over_limit_;
+    return find_or_add(source_key_, batch, record, true);
+  }
+  return find_or_add(key_, batch, record, false);
+}
+
+Stream& StreamRouter::find_or_add(const std::string& key, const Batch& batch,
+                                  const Record& record, bool drop_field_labels) {
+  if (auto it = streams_.find(key); it != streams_.end()) return *it->second;
+  auto stream = std::make_unique<Stream>();
+  stream->id = static_cast<uint32_t>(streams_.size());
+  stream->lane = stream->id % lanes_;
+  stream->labels = wire_labels(
+      render_labels(drop_field_labels ? source_templates_ : templates_, batch, record));
+  Stream& added = *stream;
+  streams_.emplace(key, std::move(stream));
+  return added;
+}
+
+}  // namespace logship

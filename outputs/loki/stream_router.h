@@ -1,0 +1,68 @@
+#pragma once
+// StreamRouter: maps each record to its Loki stream (one per distinct label set), pins
+// every stream to one request lane, and hands out per-stream timestamps that strictly
+// increase, so Loki never refuses an entry as out of order or drops it as a duplicate
+// (a record whose time is not after its stream's last entry is sent 1 ns after it;
+// entries of a stream keep file order). At most `max_streams` label sets are kept; a
+// record that would open another loses its field-templated labels and is counted.
+// Pure apart from its own state. Thread: the output's send() thread only.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/batch.h"
+#include "outputs/loki/labels.h"
+#include "outputs/loki/push_encoder.h"
+
+namespace logship {
+
+struct Stream {
+  uint32_t id = 0;
+  uint32_t lane = 0;
+  StreamLabels labels;  // stable address for the life of the router
+  int64_t last_timestamp_ns = INT64_MIN;
+
+  // The timestamp to send for an entry read with `timestamp_ns`.
+  int64_t order_timestamp(int64_t timestamp_ns) {
+    last_timestamp_ns = timestamp_ns > last_timestamp_ns ? timestamp_ns : last_timestamp_ns + 1;
+    return last_timestamp_ns;
+  }
+};
+
+class StreamRouter {
+ public:
+  StreamRouter(std::vector<LabelTemplate> templates, uint64_t max_streams, uint32_t lanes);
+
+  // Call once per batch before route(): resolves what depends only on the source.
+  void start_batch(const Batch& batch);
+  Stream& route(const Batch& batch, const Record& record);
+
+  uint64_t stream_count() const { return streams_.size(); }
+  uint64_t records_over_stream_limit() const { return over_limit_; }
+
+ private:
+  Stream& find_or_add(const std::string& key, const Batch& batch, const Record& record,
+                      bool drop_field_labels);
+
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+
+  std::vector<LabelTemplate> templates_;
+  std::vector<LabelTemplate> source_templates_;  // templates_ without {fields.*} ones
+  bool per_source_ = true;
+  uint64_t max_streams_;
+  uint32_t lanes_;
+  std::unordered_map<std::string, std::unique_ptr<Stream>, StringHash, std::equal_to<>>
+      streams_;
+  Stream* batch_stream_ = nullptr;  // when labels depend on the source only
+  std::string source_key_;
+  std::string key_;
+  uint64_t over_limit_ = 0;
+};
+
+}  // namespace logship
