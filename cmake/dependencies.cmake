@@ -35,3 +35,4 @@ add_library(logship_third_party INTERFACE)
 target_link_libraries(logship_third_party INTERFACE
   deps_rdkafka deps_snappy deps_xxhash deps_pcre2 deps_zstd deps_ssl deps_crypto deps_z
   Threads::Threads)
+set_target_properties(deps_pcre2 PROPERTIES INTERFACE_COMPILE_DEFINITIONS PCRE2_CODE_UNIT_WIDTH=8)

@@ -1,0 +1,79 @@
+#include "agent/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "agent/commands.h"
+
+namespace logship {
+namespace {
+
+void add_tail(CLI::App& app, TailOptions& tail) {
+  auto* cmd = app.add_subcommand("tail", "Ship files once (or follow them with -f)");
+  cmd->add_flag("--from-head", tail.from_head, "Read each file from its start");
+  cmd->add_option("-n", tail.last_lines, "Start at the last N lines of each file (default 10)");
+  cmd->add_flag("-f", tail.follow, "Follow appends until SIGINT/SIGTERM");
+  cmd->add_option("--parser", tail.parser, "Parser for each line")
+      ->check(CLI::IsMember({"none", "json", "logfmt", "cri", "docker", "regex"}));
+  cmd->add_option("--output", tail.output, "Where records go")
+      ->check(CLI::IsMember({"stdout", "null", "kafka", "loki"}));
+  cmd->add_option("--format", tail.format, "stdout format: the raw line or a JSON record")
+      ->check(CLI::IsMember({"raw", "json"}));
+  cmd->add_option("--max-line-bytes", tail.max_line_bytes,
+                  "Longer lines are split into pieces of this size (default 256KiB)");
+  cmd->add_option("--kafka-brokers", tail.kafka_brokers, "HOST:PORT,...")->delimiter(',');
+  cmd->add_option("--kafka-topic", tail.kafka_topic, "Kafka topic");
+  cmd->add_option("--loki-url", tail.loki_url, "Loki push URL");
+  cmd->add_option("--label", tail.labels, "Label k=v (repeatable)");
+  cmd->add_option("--data-dir", tail.data_dir, "Persist offsets here and resume from them");
+  cmd->add_option("--memory-limit", tail.memory_limit, "Memory budget, e.g. 64MiB");
+  cmd->add_option("paths", tail.paths, "Files or globs")->required();
+  cmd->callback([&tail] {
+    if (tail.from_head && tail.last_lines) {
+      throw CLI::ValidationError("--from-head and -n", "are mutually exclusive");
+    }
+  });
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app("logship: ship log files to Kafka, Loki or stdout, losing nothing", "logship");
+  app.require_subcommand(1);
+  std::string config_path;
+  TailOptions tail;
+  auto* run = app.add_subcommand("run", "Run as a service with a config file");
+  run->add_option("-c,--config", config_path, "TOML config file")->required();
+  auto* check = app.add_subcommand("check", "Validate a config file and print it");
+  check->add_option("-c,--config", config_path, "TOML config file")->required();
+  add_tail(app, tail);
+  auto* offsets = app.add_subcommand("offsets", "Inspect or reset checkpoints");
+  std::string offsets_action;
+  offsets->add_option("action", offsets_action, "list or reset")
+      ->required()
+      ->check(CLI::IsMember({"list", "reset"}));
+  offsets->add_option("-c,--config", config_path, "TOML config file")->required();
+  auto* version = app.add_subcommand("version", "Print the version and linked libraries");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);
+    return kExitUsage;
+  }
+
+  if (run->parsed()) return run_service(config_path);
+  if (check->parsed()) return run_check(config_path);
+  if (version->parsed()) return run_version();
+  if (offsets->parsed()) {
+    std::cerr << "logship offsets: checkpoints are not yet supported\n";
+    return kExitUsage;
+  }
+  return run_tail(tail);
+}
+
+}  // namespace logship

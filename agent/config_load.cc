@@ -1,0 +1,125 @@
+// load_config: TOML file -> validated Config. One parse function per section; toml++'s
+// exceptions are caught here and turned into file:line:col messages.
+#include <set>
+#include <sstream>
+
+#include "agent/config.h"
+#include "agent/config_reader.h"
+
+namespace logship {
+namespace {
+
+void parse_agent(TableReader& reader, AgentConfig& out) {
+  reader.read("data_dir", out.data_dir);
+  reader.read_size("memory_limit", out.memory_limit);
+  reader.read_duration("checkpoint_interval", out.checkpoint_interval);
+  reader.read_duration("shutdown_timeout", out.shutdown_timeout);
+  reader.read("metrics_listen", out.metrics_listen);
+  reader.finish();
+}
+
+void parse_input(TableReader& reader, InputConfig& out) {
+  reader.read("name", out.name);
+  if (out.name.empty()) reader.fail("name", "every input needs a name");
+  reader.read_choice("type", out.type, {{"file", std::string("file")}});
+  reader.read("paths", out.paths);
+  if (out.paths.empty()) reader.fail("paths", "an input needs at least one path or glob");
+  reader.read("exclude", out.exclude);
+  reader.read_choice("start_at", out.start_at, {{"head", StartAt::kHead}, {"tail", StartAt::kTail}});
+  reader.read_choice("parser", out.parser,
+                     {{"none", ParserKind::kNone},
+                      {"json", ParserKind::kJson},
+                      {"logfmt", ParserKind::kLogfmt},
+                      {"regex", ParserKind::kRegex},
+                      {"cri", ParserKind::kCri},
+                      {"docker", ParserKind::kDocker}});
+  reader.read_size("max_line_bytes", out.max_line_bytes);
+  if (out.max_line_bytes == 0) reader.fail("max_line_bytes", "must be at least 1 byte");
+  reader.read_choice("long_lines", out.long_lines,
+                     {{"split", LongLines::kSplit}, {"truncate", LongLines::kTruncate}});
+  reader.read_duration("flush_partial_after", out.flush_partial_after);
+  reader.read("labels", out.labels);
+  reader.finish();
+}
+
+void parse_output_settings(TableReader& reader, OutputConfig& out) {
+  if (out.type == "stdout") {
+    StdoutOutputConfig settings;
+    reader.read_choice("format", settings.format,
+                       {{"raw", RecordFormat::kRaw}, {"json", RecordFormat::kJson}});
+    out.settings = settings;
+  } else if (out.type == "null") {
+    out.settings = NullOutputConfig{};
+  }
+}
+
+void parse_output(TableReader& reader, OutputConfig& out) {
+  reader.read("name", out.name);
+  if (out.name.empty()) reader.fail("name", "every output needs a name");
+  reader.read_choice("type", out.type,
+                     {{"stdout", std::string("stdout")}, {"null", std::string("null")}});
+  if (out.type.empty()) reader.fail("type", "every output needs a type");
+  reader.read("inputs", out.inputs);
+  parse_output_settings(reader, out);
+  reader.finish();
+}
+
+// Cross-section rules: unique names, outputs naming inputs that exist.
+void validate(TableReader& root, const Config& config) {
+  std::set<std::string> input_names;
+  for (const auto& input : config.inputs) {
+    if (!input.name.empty() && !input_names.insert(input.name).second) {
+      root.fail("inputs", "two inputs are named \"" + input.name + "\"");
+    }
+  }
+  std::set<std::string> output_names;
+  for (const auto& output : config.outputs) {
+    if (!output.name.empty() && !output_names.insert(output.name).second) {
+      root.fail("outputs", "two outputs are named \"" + output.name + "\"");
+    }
+    for (const auto& input : output.inputs) {
+      if (!input_names.contains(input)) {
+        root.fail("outputs", "output \"" + output.name + "\" names input \"" + input +
+                                 "\", which is not defined");
+      }
+    }
+  }
+  if (config.inputs.empty()) root.fail("inputs", "define at least one [[inputs]]");
+  if (config.outputs.empty()) root.fail("outputs", "define at least one [[outputs]]");
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::string& path) {
+  ConfigErrors errors{path, {}};
+  toml::table document;
+  try {
+    document = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    const auto& where = error.source();
+    std::ostringstream message;
+    message << path;
+    if (where.begin.line != 0) message << ":" << where.begin.line << ":" << where.begin.column;
+    message << ": " << error.description();
+    return make_error(ErrorCode::kInvalidConfig, message.str());
+  }
+
+  Config config;
+  config.source_file = path;
+  TableReader root(document, "", errors);
+  if (auto agent = root.table("agent")) parse_agent(*agent, config.agent);
+  for (auto& reader : root.tables("inputs")) parse_input(reader, config.inputs.emplace_back());
+  for (auto& reader : root.tables("outputs")) parse_output(reader, config.outputs.emplace_back());
+  root.finish();
+  if (errors.empty()) validate(root, config);
+
+  if (!errors.empty()) {
+    std::string message;
+    for (const auto& line : errors.messages) message += line + "\n";
+    message.pop_back();
+    return make_error(ErrorCode::kInvalidConfig, message);
+  }
+  return config;
+}
+
+}  // namespace logship

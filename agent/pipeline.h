@@ -1,0 +1,61 @@
+#pragma once
+// Pipeline: one input feeding one output through a queue bounded in bytes. The input and
+// the output each run on their own thread; the ack path runs from the output back to the
+// input's offset trackers without touching the queue, so it never blocks reading.
+// An input configured for several outputs gets one pipeline (and one reader) per output,
+// so a slow or failed output never holds back another.
+// Thread: run() on the caller's (main) thread.
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+
+#include "agent/bounded_queue.h"
+#include "inputs/input.h"
+#include "outputs/output.h"
+
+namespace logship {
+
+struct PipelineOutcome {
+  std::optional<Error> input_error;
+  std::optional<Error> output_error;
+  bool drained = true;          // false: gave up at the shutdown deadline
+  uint64_t unacknowledged = 0;  // batches read but never settled
+};
+
+class Pipeline {
+ public:
+  Pipeline(std::unique_ptr<Input> input, std::unique_ptr<Output> output, uint64_t queue_bytes);
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+  ~Pipeline();
+
+  // Runs until the input is done (one-shot) or `stop` is requested (then stops reading),
+  // and the output has drained; after a stop, waits at most `shutdown_timeout` for that.
+  // When it gives up, threads may still be blocked: the caller must exit the process.
+  PipelineOutcome run(std::stop_token stop, std::chrono::milliseconds shutdown_timeout);
+
+ private:
+  void run_input();
+  void run_output();
+
+  std::unique_ptr<Input> input_;
+  std::unique_ptr<Output> output_;
+  BoundedQueue<Batch> queue_;
+  std::stop_source input_stop_;
+  std::stop_source output_stop_;
+  std::optional<Error> input_error_;
+  std::optional<Error> output_error_;
+  std::mutex mutex_;
+  std::condition_variable_any finished_cv_;
+  bool finished_ = false;
+  bool abandoned_ = false;  // threads left running at the deadline; never joined
+  std::jthread input_thread_;
+  std::jthread output_thread_;
+};
+
+}  // namespace logship

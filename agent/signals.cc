@@ -1,0 +1,45 @@
+#include "agent/signals.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <csignal>
+#include <cstdlib>
+
+namespace logship {
+
+ShutdownSignals::ShutdownSignals() {
+  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal_fd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  watcher_ = std::jthread([this](std::stop_token done) { watch(std::move(done)); });
+}
+
+ShutdownSignals::~ShutdownSignals() {
+  watcher_.request_stop();
+  const uint64_t one = 1;
+  [[maybe_unused]] const auto written = ::write(wake_fd_.get(), &one, sizeof one);
+}
+
+void ShutdownSignals::watch(std::stop_token done) {
+  int received = 0;
+  while (!done.stop_requested()) {
+    std::array<pollfd, 2> fds{{{signal_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}}};
+    if (::poll(fds.data(), fds.size(), -1) <= 0 || !(fds[0].revents & POLLIN)) continue;
+    signalfd_siginfo info{};
+    while (::read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
+      if (++received > 1) std::_Exit(1);
+      stop_.request_stop();
+    }
+  }
+}
+
+}  // namespace logship

@@ -1,0 +1,127 @@
+#include "inputs/file/tailer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace logship {
+namespace {
+
+Result<size_t> read_some(int fd, char* data, size_t size, std::string_view path) {
+  for (;;) {
+    const ssize_t n = ::read(fd, data, size);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return make_error(ErrorCode::kIo, errno_message("read", path));
+  }
+}
+
+}  // namespace
+
+Result<uint64_t> offset_of_last_lines(int fd, uint64_t file_size, uint64_t lines) {
+  if (lines == 0) return file_size;
+  constexpr size_t kBlock = 64 * 1024;
+  std::vector<char> block(kBlock);
+  uint64_t end = file_size;
+  uint64_t newlines_seen = 0;
+  bool skipped_final_newline = false;
+  while (end > 0) {
+    const uint64_t begin = end > kBlock ? end - kBlock : 0;
+    const size_t size = static_cast<size_t>(end - begin);
+    const ssize_t n = ::pread(fd, block.data(), size, static_cast<off_t>(begin));
+    if (n != static_cast<ssize_t>(size)) {
+      return make_error(ErrorCode::kIo, errno_message("pread", "while seeking the last lines"));
+    }
+    for (size_t i = size; i-- > 0;) {
+      if (block[i] != '\n') continue;
+      // The newline that ends the file terminates the last line; it does not start one.
+      if (!skipped_final_newline && begin + i + 1 == file_size) {
+        skipped_final_newline = true;
+        continue;
+      }
+      if (++newlines_seen == lines) return begin + i + 1;
+    }
+    end = begin;
+  }
+  return 0;
+}
+
+Result<std::unique_ptr<Tailer>> Tailer::open(std::shared_ptr<const Source> source,
+                                             StartPosition start, const TailerOptions& options) {
+  UniqueFd fd(::open(source->path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return make_error(ErrorCode::kIo, errno_message("open", source->path));
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) {
+    return make_error(ErrorCode::kIo, errno_message("fstat", source->path));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    return make_error(ErrorCode::kIo, source->path + " is not a regular file");
+  }
+  const auto size = static_cast<uint64_t>(info.st_size);
+  uint64_t offset = 0;
+  switch (start.kind) {
+    case StartPosition::Kind::kHead: break;
+    case StartPosition::Kind::kEnd: offset = size; break;
+    case StartPosition::Kind::kLastLines: {
+      auto last = offset_of_last_lines(fd.get(), size, start.lines);
+      if (!last) return std::unexpected(last.error());
+      offset = *last;
+    }
+  }
+  if (::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return make_error(ErrorCode::kIo, errno_message("lseek", source->path));
+  }
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  return std::unique_ptr<Tailer>(new Tailer(std::move(source), std::move(fd), offset, options));
+}
+
+Tailer::Tailer(std::shared_ptr<const Source> source, UniqueFd fd, uint64_t offset,
+               const TailerOptions& options)
+    : source_(std::move(source)),
+      fd_(std::move(fd)),
+      options_(options),
+      framer_(options.max_line_bytes, options.long_lines),
+      tracker_(std::make_shared<OffsetTracker>(offset)),
+      read_offset_(offset) {}
+
+Result<Tailer::ReadOutcome> Tailer::read(MemoryLease lease, int64_t now_ns) {
+  ByteBuffer buffer(next_read_bytes());
+  const size_t carried = carry_.size();
+  if (carried > 0) std::memcpy(buffer.data(), carry_.data(), carried);
+  auto got = read_some(fd_.get(), buffer.data() + carried, options_.chunk_bytes, source_->path);
+  if (!got) return std::unexpected(got.error());
+  if (*got == 0) return ReadOutcome{.end_of_file = true, .batch = std::nullopt};
+  bytes_read_ += *got;
+  const size_t filled = carried + *got;
+  buffer.resize_within_capacity(filled);
+  std::vector<Record> records;
+  const uint64_t buffer_offset = read_offset_ - carried;
+  const size_t consumed = framer_.frame(std::string_view(buffer.data(), filled), 0, buffer_offset,
+                                        now_ns, records);
+  read_offset_ += *got;
+  carry_.assign(buffer.data() + consumed, filled - consumed);
+  if (consumed == 0) return ReadOutcome{};
+  return ReadOutcome{.batch = make_batch(std::move(buffer), std::move(records), std::move(lease))};
+}
+
+std::optional<Batch> Tailer::flush_partial(MemoryLease lease, int64_t now_ns) {
+  if (carry_.empty()) return std::nullopt;
+  ByteBuffer buffer(carry_.size());
+  buffer.append(carry_);
+  std::vector<Record> records;
+  framer_.flush(carry_, 0, read_offset_ - carry_.size(), now_ns, records);
+  carry_.clear();
+  return make_batch(std::move(buffer), std::move(records), std::move(lease));
+}
+
+Batch Tailer::make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryLease lease) {
+  const uint64_t end_offset = read_offset_ - carry_.size();
+  AckHandle ack(tracker_, tracker_->register_batch(end_offset));
+  return Batch(source_, std::move(buffer), std::move(records), std::move(lease), std::move(ack));
+}
+
+}  // namespace logship

@@ -1,0 +1,76 @@
+#pragma once
+// Tailer: follows one open file, turning what it reads into batches of line records.
+// Each batch is registered with the file's OffsetTracker, so the file's committed offset
+// advances only as outputs settle its batches. Holds an incomplete last line until more
+// bytes complete it or flush_partial() is called (end of a one-shot run, idle timeout).
+// Thread: owned and called by the file input's thread only. Not thread-safe.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/batch.h"
+#include "agent/offset_tracker.h"
+#include "agent/result.h"
+#include "agent/unique_fd.h"
+#include "inputs/file/framer.h"
+
+namespace logship {
+
+struct StartPosition {
+  enum class Kind { kHead, kEnd, kLastLines } kind = Kind::kHead;
+  uint64_t lines = 0;  // for kLastLines
+};
+
+struct TailerOptions {
+  uint64_t max_line_bytes = 256 * 1024;
+  LongLines long_lines = LongLines::kSplit;
+  size_t chunk_bytes = 256 * 1024;
+};
+
+class Tailer {
+ public:
+  static Result<std::unique_ptr<Tailer>> open(std::shared_ptr<const Source> source,
+                                               StartPosition start, const TailerOptions& options);
+
+  // Bytes the next read() needs from the memory budget.
+  size_t next_read_bytes() const { return carry_.size() + options_.chunk_bytes; }
+
+  struct ReadOutcome {
+    bool end_of_file = false;
+    std::optional<Batch> batch;  // absent when everything read is still an incomplete line
+  };
+  // Reads one chunk into a batch charged to `lease`.
+  Result<ReadOutcome> read(MemoryLease lease, int64_t now_ns);
+
+  // The held incomplete line as a batch of one record, if there is one.
+  std::optional<Batch> flush_partial(MemoryLease lease, int64_t now_ns);
+  bool has_partial() const { return !carry_.empty(); }
+
+  const Source& source() const { return *source_; }
+  const FramerCounts& counts() const { return framer_.counts(); }
+  uint64_t bytes_read() const { return bytes_read_; }
+  uint64_t unacknowledged() const { return tracker_->pending() + tracker_->dropped(); }
+  uint64_t committed_offset() const { return tracker_->committed_offset(); }
+
+ private:
+  Tailer(std::shared_ptr<const Source> source, UniqueFd fd, uint64_t offset,
+         const TailerOptions& options);
+  Batch make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryLease lease);
+
+  std::shared_ptr<const Source> source_;
+  UniqueFd fd_;
+  TailerOptions options_;
+  Framer framer_;
+  std::shared_ptr<OffsetTracker> tracker_;
+  uint64_t read_offset_;    // file offset of the next byte read()
+  std::string carry_;       // incomplete line, starting at read_offset_ - carry_.size()
+  uint64_t bytes_read_ = 0;
+};
+
+// Offset where the last `lines` lines of the file begin (a final line without '\n'
+// counts as a line). Reads backwards in blocks.
+Result<uint64_t> offset_of_last_lines(int fd, uint64_t file_size, uint64_t lines);
+
+}  // namespace logship

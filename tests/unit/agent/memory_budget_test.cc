@@ -1,0 +1,33 @@
+#include "agent/memory_budget.h"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+TEST_CASE("leases return their bytes when destroyed") {
+  logship::MemoryBudget budget(100);
+  std::stop_source stop;
+  {
+    auto lease = budget.acquire(70, stop.get_token());
+    REQUIRE(lease);
+    CHECK(budget.used() == 70);
+    auto moved = std::move(*lease);
+    CHECK(budget.used() == 70);
+  }
+  CHECK(budget.used() == 0);
+}
+
+TEST_CASE("acquire waits while the budget is spent and stops on request") {
+  logship::MemoryBudget budget(100);
+  std::stop_source stop;
+  auto held = budget.acquire(80, stop.get_token());
+  std::optional<logship::MemoryLease> waited;
+  std::jthread waiter([&] { waited = budget.acquire(50, stop.get_token()); });
+  held.reset();
+  waiter.join();
+  REQUIRE(waited);
+  CHECK(budget.used() == 50);
+
+  std::jthread blocked([&] { CHECK_FALSE(budget.acquire(80, stop.get_token())); });
+  stop.request_stop();
+}

@@ -1,0 +1,70 @@
+#include "inputs/file/tailer.h"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace {
+
+// A temporary file holding `content`, removed at scope exit.
+struct TempFile {
+  explicit TempFile(const std::string& content) {
+    char name[] = "/tmp/logship-tailer-XXXXXX";
+    fd = ::mkstemp(name);
+    REQUIRE(fd >= 0);
+    path = name;
+    REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+  }
+  ~TempFile() {
+    ::close(fd);
+    ::unlink(path.c_str());
+  }
+  int fd;
+  std::string path;
+};
+
+uint64_t last_lines(const std::string& content, uint64_t lines) {
+  TempFile file(content);
+  return logship::offset_of_last_lines(file.fd, content.size(), lines).value();
+}
+
+}  // namespace
+
+TEST_CASE("the last N lines start after the N+1th newline from the end") {
+  CHECK(last_lines("a\nb\nc\n", 2) == 2);
+  CHECK(last_lines("a\nb\nc\n", 3) == 0);
+  CHECK(last_lines("a\nb\nc\n", 10) == 0);
+  CHECK(last_lines("a\nb\nc", 1) == 4);
+  CHECK(last_lines("a\nb\nc\n", 0) == 6);
+}
+
+TEST_CASE("the last lines are found across read blocks") {
+  std::string content;
+  for (int i = 0; i < 100000; ++i) content += "line " + std::to_string(i) + "\n";
+  const uint64_t offset = last_lines(content, 3);
+  CHECK(content.substr(offset) == "line 99997\nline 99998\nline 99999\n");
+}
+
+TEST_CASE("a tailer reads a file into batches whose records end at line boundaries") {
+  TempFile file("first\nsecond\npartial");
+  auto source = std::make_shared<const logship::Source>(logship::Source{"in", file.path, {}});
+  auto tailer = logship::Tailer::open(source, {}, logship::TailerOptions{}).value();
+  logship::MemoryBudget budget(1 << 20);
+  std::stop_source stop;
+  auto outcome = tailer->read(*budget.acquire(1, stop.get_token()), 0).value();
+  REQUIRE(outcome.batch);
+  REQUIRE(outcome.batch->records().size() == 2);
+  CHECK(outcome.batch->line(outcome.batch->records()[1]) == "second");
+  CHECK(tailer->has_partial());
+  CHECK(tailer->read(*budget.acquire(1, stop.get_token()), 0).value().end_of_file);
+  auto last = tailer->flush_partial(*budget.acquire(1, stop.get_token()), 0);
+  REQUIRE(last);
+  CHECK(last->line(last->records()[0]) == "partial");
+  outcome.batch->settle(logship::Fate::kDelivered);
+  last->settle(logship::Fate::kDelivered);
+  CHECK(tailer->committed_offset() == 20);
+  CHECK(tailer->unacknowledged() == 0);
+}
