@@ -1,0 +1,466 @@
+// loki_receiver: a Loki push endpoint on 127.0.0.1 for tests and benchmarks.
+//
+// POST /loki/api/v1/push   protobuf+snappy or JSON; checked as Loki checks it (label
+//                          syntax, per-stream order, UTF-8, line size, timestamp window).
+//                          204 when accepted; 400 with a Loki-style message otherwise (the
+//                          whole request is refused, unlike Loki's partial acceptance).
+// GET  /stats              JSON counters (accepted entries/bytes, faults served,
+//                          Retry-After violations, ...).
+// POST /control            body: a fault script replacing the current one, one phase a line:
+//                            <status>|reset|hang|ok  count=N | duration_ms=D  [retry_after=S]
+//                          phases run in order; a duration starts at the first request the
+//                          phase answers. "reset" reads the request then sends a TCP RST;
+//                          "hang" reads it and never answers.
+// The first stdout line is the port. Accepted entries are appended to --store FILE as JSON
+// lines {"labels":..,"ts":..,"line":..}. Exits when stdin reaches EOF (its driver is gone).
+// Usage: loki_receiver [--port P] [--store FILE] [--max-line-bytes N]
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <list>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "tests/tools/loki_push_decode.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  int port = 0;
+  std::string store;
+  size_t max_line_bytes = 256 * 1024;
+};
+
+struct Phase {
+  std::string kind;  // "429", "500", "400", "reset", "hang", "ok"
+  std::optional<uint64_t> count;
+  std::optional<std::chrono::milliseconds> duration;
+  int retry_after_s = -1;
+  std::optional<Clock::time_point> started;
+};
+
+enum class Action { kAccept, kStatus, kReset, kHang };
+
+struct Fault {
+  Action action = Action::kAccept;
+  int status = 0;
+  int retry_after_s = -1;
+};
+
+struct Counters {
+  uint64_t requests = 0;
+  uint64_t accepted_requests = 0;
+  uint64_t accepted_entries = 0;
+  uint64_t accepted_bytes = 0;
+  uint64_t invalid_requests = 0;
+  uint64_t faults_served = 0;
+  uint64_t retry_after_violations = 0;
+  uint64_t same_timestamp_and_line = 0;  // Loki would silently drop these
+  uint64_t connections = 0;
+};
+
+class Receiver {
+ public:
+  explicit Receiver(Options options) : options_(std::move(options)) {
+    if (!options_.store.empty()) {
+      store_ = std::fopen(options_.store.c_str(), "a");
+      if (store_ == nullptr) {
+        std::perror("loki_receiver: open store");
+        std::exit(2);
+      }
+    }
+  }
+
+  // The fault (if any) for the next push request; counts Retry-After violations.
+  Fault next_fault() {
+    std::lock_guard lock(mutex_);
+    const auto now = Clock::now();
+    ++counters_.requests;
+    if (now < not_before_) ++counters_.retry_after_violations;
+    while (!script_.empty()) {
+      Phase& phase = script_.front();
+      if (!phase.started) phase.started = now;
+      const bool expired = (phase.count && *phase.count == 0) ||
+                           (phase.duration && now - *phase.started >= *phase.duration);
+      if (expired) {
+        script_.pop_front();
+        continue;
+      }
+      if (phase.count) --*phase.count;
+      Fault fault;
+      if (phase.kind == "ok") return fault;
+      ++counters_.faults_served;
+      if (phase.kind == "reset") {
+        fault.action = Action::kReset;
+      } else if (phase.kind == "hang") {
+        fault.action = Action::kHang;
+      } else {
+        fault.action = Action::kStatus;
+        fault.status = std::atoi(phase.kind.c_str());
+        fault.retry_after_s = phase.retry_after_s;
+        if (fault.retry_after_s >= 0) {
+          not_before_ = std::max(not_before_, now + std::chrono::seconds(fault.retry_after_s));
+        }
+      }
+      return fault;
+    }
+    return {};
+  }
+
+  std::string set_script(const std::string& text) {
+    std::deque<Phase> script;
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::istringstream words(line);
+      Phase phase;
+      if (!(words >> phase.kind)) continue;
+      std::string word;
+      while (words >> word) {
+        const auto eq = word.find('=');
+        const std::string key = word.substr(0, eq);
+        const long value = eq == std::string::npos ? -1 : std::atol(word.c_str() + eq + 1);
+        if (key == "count") {
+          phase.count = value;
+        } else if (key == "duration_ms") {
+          phase.duration = std::chrono::milliseconds(value);
+        } else if (key == "retry_after") {
+          phase.retry_after_s = static_cast<int>(value);
+        } else {
+          return "unknown word " + word;
+        }
+      }
+      if (!phase.count && !phase.duration) return "phase needs count= or duration_ms=";
+      script.push_back(phase);
+    }
+    std::lock_guard lock(mutex_);
+    script_ = std::move(script);
+    return {};
+  }
+
+  // Validates and stores a decoded push; returns an error message or empty.
+  std::string accept(const std::vector<loki_test::PushStream>& streams) {
+    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const int64_t oldest = now_ns - int64_t{7} * 24 * 3600 * 1'000'000'000;
+    const int64_t newest = now_ns + int64_t{600} * 1'000'000'000;
+    std::lock_guard lock(mutex_);
+    // Check everything first (against a copy of the stream heads), then commit.
+    std::unordered_map<std::string, std::pair<int64_t, std::string_view>> heads;
+    for (const auto& stream : streams) {
+      loki_test::Labels labels;
+      if (auto error = loki_test::parse_label_set(stream.labels, labels); !error.empty()) {
+        return error;
+      }
+      auto it = heads.find(stream.labels);
+      if (it == heads.end()) {
+        auto last = last_.find(stream.labels);
+        it = heads.emplace(stream.labels, last == last_.end()
+                                              ? std::pair<int64_t, std::string_view>{INT64_MIN, {}}
+                                              : std::pair<int64_t, std::string_view>{
+                                                    last->second.first, last->second.second})
+                 .first;
+      }
+      for (const auto& entry : stream.entries) {
+        if (entry.line.size() > options_.max_line_bytes) {
+          return "stream '" + stream.labels + "' has a line of " +
+                 std::to_string(entry.line.size()) + " bytes, over the limit of " +
+                 std::to_string(options_.max_line_bytes);
+        }
+        if (!loki_test::valid_utf8(entry.line)) {
+          return "stream '" + stream.labels + "': entry is not valid UTF-8";
+        }
+        if (entry.timestamp_ns < oldest || entry.timestamp_ns > newest) {
+          return "stream '" + stream.labels + "': timestamp " +
+                 std::to_string(entry.timestamp_ns) + " outside the accepted window";
+        }
+        if (entry.timestamp_ns < it->second.first) {
+          return "entry with timestamp " + std::to_string(entry.timestamp_ns) +
+                 " ignored, reason: 'entry out of order' for stream: " + stream.labels;
+        }
+        if (entry.timestamp_ns == it->second.first && entry.line == it->second.second) {
+          ++counters_.same_timestamp_and_line;
+        }
+        it->second = {entry.timestamp_ns, entry.line};
+      }
+    }
+    for (const auto& stream : streams) {
+      if (stream.entries.empty()) continue;
+      last_[stream.labels] = {stream.entries.back().timestamp_ns,
+                              std::string(stream.entries.back().line)};
+      for (const auto& entry : stream.entries) {
+        ++counters_.accepted_entries;
+        counters_.accepted_bytes += entry.line.size();
+        if (store_ != nullptr) write_entry(stream.labels, entry);
+      }
+    }
+    ++counters_.accepted_requests;
+    if (store_ != nullptr) std::fflush(store_);
+    return {};
+  }
+
+  void count_invalid() {
+    std::lock_guard lock(mutex_);
+    ++counters_.invalid_requests;
+  }
+  void count_connection() {
+    std::lock_guard lock(mutex_);
+    ++counters_.connections;
+  }
+
+  std::string stats_json() {
+    std::lock_guard lock(mutex_);
+    const Counters& c = counters_;
+    return "{\"requests\":" + std::to_string(c.requests) +
+           ",\"accepted_requests\":" + std::to_string(c.accepted_requests) +
+           ",\"accepted_entries\":" + std::to_string(c.accepted_entries) +
+           ",\"accepted_bytes\":" + std::to_string(c.accepted_bytes) +
+           ",\"invalid_requests\":" + std::to_string(c.invalid_requests) +
+           ",\"faults_served\":" + std::to_string(c.faults_served) +
+           ",\"retry_after_violations\":" + std::to_string(c.retry_after_violations) +
+           ",\"same_timestamp_and_line\":" + std::to_string(c.same_timestamp_and_line) +
+           ",\"connections\":" + std::to_string(c.connections) +
+           ",\"streams\":" + std::to_string(last_.size()) +
+           ",\"script_phases_left\":" + std::to_string(script_.size()) + "}";
+  }
+
+ private:
+  void write_entry(const std::string& labels, const loki_test::PushEntry& entry) {
+    std::string out = "{\"labels\":";
+    append_json(out, labels);
+    out += ",\"ts\":" + std::to_string(entry.timestamp_ns) + ",\"line\":";
+    append_json(out, entry.line);
+    out += "}\n";
+    std::fwrite(out.data(), 1, out.size(), store_);
+  }
+  static void append_json(std::string& out, std::string_view text) {
+    out += '"';
+    for (char c : text) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        char escape[8];
+        std::snprintf(escape, sizeof(escape), "\\u%04x", c);
+        out += escape;
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  }
+
+  Options options_;
+  std::FILE* store_ = nullptr;
+  std::mutex mutex_;
+  Counters counters_;
+  std::deque<Phase> script_;
+  Clock::time_point not_before_{};
+  std::unordered_map<std::string, std::pair<int64_t, std::string>> last_;
+};
+
+struct Request {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  bool keep_alive = true;
+};
+
+// Reads one request; false on EOF or a malformed request.
+bool read_request(int fd, std::string& buffer, Request& out) {
+  size_t head_end;
+  char chunk[256 * 1024];
+  while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+    const ssize_t got = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (got <= 0) return false;
+    buffer.append(chunk, static_cast<size_t>(got));
+  }
+  std::istringstream head(buffer.substr(0, head_end));
+  buffer.erase(0, head_end + 4);
+  std::string version;
+  head >> out.method >> out.path >> version;
+  out.keep_alive = version == "HTTP/1.1";
+  std::string line;
+  std::getline(head, line);
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    out.headers[name] = value;
+  }
+  if (out.headers["connection"] == "close") out.keep_alive = false;
+  size_t length = 0;
+  if (auto it = out.headers.find("content-length"); it != out.headers.end()) {
+    length = std::strtoull(it->second.c_str(), nullptr, 10);
+  }
+  while (buffer.size() < length) {
+    const ssize_t got = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (got <= 0) return false;
+    buffer.append(chunk, static_cast<size_t>(got));
+  }
+  out.body = buffer.substr(0, length);
+  buffer.erase(0, length);
+  return true;
+}
+
+bool send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (sent <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(sent));
+  }
+  return true;
+}
+
+bool respond(int fd, int status, std::string_view body, int retry_after_s = -1,
+             std::string_view content_type = "text/plain") {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " Status\r\n";
+  if (retry_after_s >= 0) out += "Retry-After: " + std::to_string(retry_after_s) + "\r\n";
+  out += "Content-Type: " + std::string(content_type) + "\r\n";
+  out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  out += body;
+  return send_all(fd, out);
+}
+
+void reset_connection(int fd) {
+  linger hard{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+}
+
+// Handles a push; returns false when the connection must end.
+bool handle_push(Receiver& receiver, int fd, Request& request) {
+  const Fault fault = receiver.next_fault();
+  switch (fault.action) {
+    case Action::kReset:
+      reset_connection(fd);
+      return false;
+    case Action::kHang: {
+      char sink[4096];
+      while (::recv(fd, sink, sizeof(sink), 0) > 0) {
+      }
+      return false;
+    }
+    case Action::kStatus:
+      return respond(fd, fault.status, "injected failure\n", fault.retry_after_s);
+    case Action::kAccept:
+      break;
+  }
+  std::vector<loki_test::PushStream> streams;
+  std::string scratch;
+  const std::string& type = request.headers["content-type"];
+  std::string error;
+  if (type.starts_with("application/x-protobuf")) {
+    error = loki_test::decode_push_protobuf(request.body, scratch, streams);
+  } else if (type.starts_with("application/json")) {
+    error = loki_test::decode_push_json(request.body, streams);
+  } else {
+    error = "unsupported Content-Type " + type;
+  }
+  if (error.empty()) error = receiver.accept(streams);
+  if (!error.empty()) {
+    receiver.count_invalid();
+    return respond(fd, 400, error + "\n");
+  }
+  return respond(fd, 204, "");
+}
+
+void serve_connection(Receiver& receiver, int fd) {
+  receiver.count_connection();
+  std::string buffer;
+  for (;;) {
+    Request request;
+    if (!read_request(fd, buffer, request)) break;
+    bool keep = request.keep_alive;
+    if (request.method == "POST" && request.path == "/loki/api/v1/push") {
+      keep = handle_push(receiver, fd, request) && keep;
+    } else if (request.method == "GET" && request.path == "/stats") {
+      keep = respond(fd, 200, receiver.stats_json(), -1, "application/json") && keep;
+    } else if (request.method == "POST" && request.path == "/control") {
+      const std::string error = receiver.set_script(request.body);
+      keep = respond(fd, error.empty() ? 200 : 400, error.empty() ? "ok\n" : error + "\n") && keep;
+    } else {
+      keep = respond(fd, 404, "not found\n") && keep;
+    }
+    if (!keep) break;
+  }
+  ::close(fd);
+}
+
+Options parse_options(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--port") {
+      options.port = std::atoi(argv[i + 1]);
+    } else if (flag == "--store") {
+      options.store = argv[i + 1];
+    } else if (flag == "--max-line-bytes") {
+      options.max_line_bytes = std::strtoull(argv[i + 1], nullptr, 10);
+    } else {
+      std::fprintf(stderr, "loki_receiver: unknown option %s\n", flag.c_str());
+      std::exit(2);
+    }
+  }
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse_options(argc, argv);
+  Receiver receiver(options);
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(options.port));
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::listen(listener, 128) != 0) {
+    std::perror("loki_receiver: bind/listen");
+    return 2;
+  }
+  socklen_t size = sizeof(address);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size);
+  std::printf("%d\n", ntohs(address.sin_port));
+  std::fflush(stdout);
+
+  // The driver holds our stdin; when it goes away, so do we.
+  std::jthread watchdog([] {
+    char byte;
+    while (::read(0, &byte, 1) > 0) {
+    }
+    std::_Exit(0);
+  });
+  std::list<std::jthread> connections;  // joined at exit; a test run makes few of them
+  for (;;) {
+    const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    connections.emplace_back([&receiver, fd] { serve_connection(receiver, fd); });
+  }
+}
