@@ -1,0 +1,119 @@
+#include "outputs/kafka/kafka_config.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "agent/config_reader.h"
+#include "outputs/kafka/routing.h"
+
+namespace logship {
+namespace {
+
+// Set through their own keys or derived from the memory budget; a property may not
+// override them.
+constexpr std::array<std::string_view, 9> kPinnedProperties = {
+    "bootstrap.servers",  "metadata.broker.list",         "compression.codec",
+    "compression.type",   "acks",                         "request.required.acks",
+    "queue.buffering.max.messages", "queue.buffering.max.kbytes", "transactional.id",
+};
+
+std::string join(const std::vector<std::string>& parts, char separator) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) out += separator;
+    out += part;
+  }
+  return out;
+}
+
+Result<void> set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+  char errstr[512];
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
+      RD_KAFKA_CONF_OK) {
+    return make_error(ErrorCode::kInvalidConfig, "librdkafka property \"" + name + "\": " + errstr);
+  }
+  return {};
+}
+
+}  // namespace
+
+void KafkaConfDeleter::operator()(rd_kafka_conf_s* conf) const { rd_kafka_conf_destroy(conf); }
+
+const char* compression_name(KafkaCompression compression) {
+  switch (compression) {
+    case KafkaCompression::kNone: return "none";
+    case KafkaCompression::kGzip: return "gzip";
+    case KafkaCompression::kSnappy: return "snappy";
+    case KafkaCompression::kLz4: return "lz4";
+    case KafkaCompression::kZstd: return "zstd";
+  }
+  return "none";
+}
+
+Result<KafkaConfPtr> make_producer_conf(const KafkaOutputConfig& config, uint64_t max_messages) {
+  for (const auto& [name, value] : config.properties) {
+    if (std::ranges::find(kPinnedProperties, name) != kPinnedProperties.end()) {
+      return make_error(ErrorCode::kInvalidConfig,
+                        "librdkafka property \"" + name +
+                            "\" is set by logship (brokers, compression, acks, buffer_bytes)");
+    }
+  }
+  KafkaConfPtr conf(rd_kafka_conf_new());
+  // librdkafka rejects more than 10M queued messages (2.0.2); fewer than 1000 starves it.
+  max_messages = std::clamp<uint64_t>(max_messages, 1000, 10'000'000);
+  const bool idempotent = config.acks == "all";
+  const std::pair<std::string, std::string> defaults[] = {
+      {"client.id", "logship"},
+      {"bootstrap.servers", join(config.brokers, ',')},
+      {"compression.codec", compression_name(config.compression)},
+      {"acks", config.acks},
+      {"enable.idempotence", idempotent ? "true" : "false"},
+      // Queued payload lives in the batches, whose bytes the memory budget already covers;
+      // the message count bounds librdkafka's own per-message state (buffer_bytes).
+      {"queue.buffering.max.messages", std::to_string(max_messages)},
+      {"queue.buffering.max.kbytes", "2097151"},
+  };
+  for (const auto& [name, value] : defaults) {
+    if (auto ok = set(conf.get(), name, value); !ok) return std::unexpected(ok.error());
+  }
+  for (const auto& [name, value] : config.properties) {
+    if (auto ok = set(conf.get(), name, value); !ok) return std::unexpected(ok.error());
+  }
+  return conf;
+}
+
+void parse_kafka_output(TableReader& reader, KafkaOutputConfig& out) {
+  reader.read("brokers", out.brokers);
+  if (out.brokers.empty()) reader.fail("brokers", "a kafka output needs at least one broker");
+  reader.read("topic", out.topic);
+  if (out.topic.empty()) {
+    reader.fail("topic", "a kafka output needs a topic");
+  } else if (auto topic = TopicTemplate::compile(out.topic); !topic) {
+    reader.fail("topic", topic.error().message);
+  }
+  reader.read("key_field", out.key_field);
+  reader.read_choice("format", out.format, {{"raw", KafkaFormat::kRaw}, {"json", KafkaFormat::kJson}});
+  reader.read_choice("compression", out.compression,
+                     {{"zstd", KafkaCompression::kZstd},
+                      {"lz4", KafkaCompression::kLz4},
+                      {"snappy", KafkaCompression::kSnappy},
+                      {"gzip", KafkaCompression::kGzip},
+                      {"none", KafkaCompression::kNone}});
+  reader.read_choice("acks", out.acks,
+                     {{"all", std::string("all")}, {"1", std::string("1")}, {"0", std::string("0")}});
+  reader.read("label_headers", out.label_headers);
+  reader.read_size("buffer_bytes", out.buffer_bytes);
+  if (out.buffer_bytes && *out.buffer_bytes < 64 * 1024) {
+    reader.fail("buffer_bytes", "must be at least 64KiB");
+  }
+  reader.read("properties", out.properties);
+  // librdkafka checks every property name and value now, so typos fail at load.
+  if (auto conf = make_producer_conf(out, 100'000); !conf) {
+    reader.fail("properties", conf.error().message);
+  }
+}
+
+}  // namespace logship

@@ -1,0 +1,358 @@
+#include "outputs/kafka/kafka_output.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "outputs/encoding/json_record.h"
+#include "outputs/kafka/delivery.h"
+
+namespace logship {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+// What librdkafka keeps per queued message (rd_kafka_msg_t, allocator slack) plus our ref.
+constexpr uint64_t kMessageCost = 256;
+// A message refused for a transient reason is produced again after this pause, so an error
+// that comes back at once (no leader yet) does not spin. Timeouts already waited long.
+constexpr auto kRetryBackoff = 250ms;
+// How long the destructor waits for librdkafka to hand back purged messages.
+constexpr auto kPurgeWait = 5s;
+
+}  // namespace
+
+// One message of a batch in flight: which record it is.
+struct KafkaOutput::MessageRef {
+  InFlight* flight;
+  uint32_t index;
+};
+
+// A batch between send() and its last delivery report. Owned by its own messages: the
+// last one to finish settles the batch and deletes it.
+struct KafkaOutput::InFlight {
+  KafkaOutput* output;
+  Batch batch;
+  std::vector<MessageRef> refs;
+  std::string encoded;              // JSON values, format = "json"
+  std::vector<Slice> values;        // where each record's value is in `encoded`
+  rd_kafka_topic_t* topic = nullptr;  // when the topic does not depend on the record
+  uint64_t cost = 0;
+  std::atomic<uint32_t> remaining{0};
+  std::atomic<bool> rejected{false};
+  std::atomic<bool> abandoned{false};
+};
+
+KafkaOutput::KafkaOutput(const KafkaOutputConfig& config, TopicTemplate topic, KafkaEvents events,
+                         MemoryLease reservation, uint64_t buffer_bytes)
+    : config_(config),
+      topic_(std::move(topic)),
+      events_(std::move(events)),
+      reservation_(std::move(reservation)),
+      buffer_bytes_(buffer_bytes),
+      producer_(nullptr, rd_kafka_destroy) {}
+
+Result<std::unique_ptr<KafkaOutput>> KafkaOutput::create(const KafkaOutputConfig& config,
+                                                         MemoryBudget& budget,
+                                                         KafkaEvents events) {
+  auto topic = TopicTemplate::compile(config.topic);
+  if (!topic) return std::unexpected(topic.error());
+  // Never reserve more than half the budget, or the inputs could not read at all.
+  uint64_t buffer = config.buffer_bytes.value_or(std::max<uint64_t>(budget.limit() / 8, 1 << 20));
+  buffer = std::min(buffer, budget.limit() / 2);
+  auto lease = budget.acquire(buffer, std::stop_token());
+  if (!lease) return make_error(ErrorCode::kShutdown, "kafka output: no memory budget");
+  std::unique_ptr<KafkaOutput> output(
+      new KafkaOutput(config, std::move(*topic), std::move(events), std::move(*lease), buffer));
+  if (auto started = output->start(); !started) return std::unexpected(started.error());
+  return output;
+}
+
+Result<void> KafkaOutput::start() {
+  // Room for every message the buffer admits, plus those waiting to be produced again.
+  auto made = make_producer_conf(config_, 2 * (buffer_bytes_ / kMessageCost));
+  if (!made) return std::unexpected(made.error());
+  KafkaConfPtr conf = std::move(*made);
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaOutput::on_delivery);
+  rd_kafka_conf_set_error_cb(conf.get(), &KafkaOutput::on_error);
+  rd_kafka_conf_set_log_cb(conf.get(), &KafkaOutput::on_log);
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof(errstr));
+  if (rk == nullptr) {
+    return make_error(ErrorCode::kInvalidConfig, std::string("kafka producer: ") + errstr);
+  }
+  (void)conf.release();  // rd_kafka_new took it
+  producer_.reset(rk);
+  poll_thread_ = std::jthread([this](std::stop_token stop) { poll_loop(stop); });
+  return {};
+}
+
+KafkaOutput::~KafkaOutput() {
+  shutting_down_ = true;
+  if (poll_thread_.joinable()) {
+    poll_thread_.request_stop();
+    poll_thread_.join();
+  }
+  if (producer_) {
+    rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    const auto deadline = Clock::now() + kPurgeWait;
+    while (rd_kafka_outq_len(producer_.get()) > 0 && Clock::now() < deadline) {
+      rd_kafka_poll(producer_.get(), 50);
+    }
+  }
+  std::deque<std::pair<Clock::time_point, MessageRef*>> retries;
+  {
+    std::lock_guard lock(retry_mutex_);
+    retries.swap(retries_);
+  }
+  for (auto& [due, ref] : retries) {
+    ref->flight->abandoned = true;
+    complete(*ref);
+  }
+  for (auto& [name, handle] : topics_) rd_kafka_topic_destroy(handle);
+}
+
+bool KafkaOutput::wait_for_room(uint64_t cost, std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, stop, [&] {
+    return fatal_error_ || in_flight_cost_ == 0 || in_flight_cost_ + cost <= buffer_bytes_;
+  });
+  if (stop.stop_requested() || fatal_error_) return false;
+  in_flight_cost_ += cost;
+  ++in_flight_batches_;
+  return true;
+}
+
+Result<void> KafkaOutput::send(Batch batch, std::stop_token stop) {
+  const size_t count = batch.records().size();
+  if (count == 0) {
+    batch.settle(Fate::kDelivered);
+    return {};
+  }
+  auto flight = std::make_unique<InFlight>(this, std::move(batch));
+  const Batch& held = flight->batch;
+  flight->refs.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) flight->refs.push_back({flight.get(), i});
+  if (config_.format == KafkaFormat::kJson) {
+    flight->values.reserve(count);
+    for (const Record& record : held.records()) {
+      const auto begin = static_cast<uint32_t>(flight->encoded.size());
+      append_json_record(flight->encoded, held, record);
+      flight->values.push_back({begin, static_cast<uint32_t>(flight->encoded.size() - begin)});
+    }
+  }
+  if (!topic_.uses_fields()) {
+    std::string name;
+    topic_.render(held, held.records()[0], name);
+    flight->topic = topic_handle(name);
+  }
+  flight->cost = count * kMessageCost + flight->encoded.size();
+  if (!config_.key_field.empty()) {
+    for (const Record& record : held.records()) {
+      flight->cost += record_key(held, record, config_.key_field).size();
+    }
+  }
+  if (!wait_for_room(flight->cost, stop)) {
+    std::lock_guard lock(mutex_);
+    if (fatal_error_) return make_error(ErrorCode::kIo, "kafka producer: " + *fatal_error_);
+    return make_error(ErrorCode::kShutdown, "kafka output: stopped while brokers were busy");
+  }
+  flight->remaining = static_cast<uint32_t>(count);
+  // From here the messages own the batch: the last one to finish deletes it, possibly on
+  // the poll thread before this loop ends, so `flight` is not touched after its last ref.
+  InFlight* owned = flight.release();
+  MessageRef* refs = owned->refs.data();
+  for (size_t i = 0; i < count; ++i) {
+    int err = produce(refs[i]);
+    while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stop.stop_requested()) {
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, stop, 10ms, [] { return false; });
+      lock.unlock();
+      err = produce(refs[i]);
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) finish_message(refs[i], err);
+  }
+  return {};
+}
+
+int KafkaOutput::produce(MessageRef& ref) {
+  InFlight& flight = *ref.flight;
+  const Batch& batch = flight.batch;
+  const Record& record = batch.records()[ref.index];
+  rd_kafka_topic_t* topic = flight.topic;
+  if (topic == nullptr) {
+    std::string name;
+    topic_.render(batch, record, name);
+    topic = topic_handle(name);
+  }
+  std::string_view value = flight.values.empty() ? batch.line(record)
+                                                 : std::string_view(flight.encoded).substr(
+                                                       flight.values[ref.index].begin,
+                                                       flight.values[ref.index].size);
+  std::string_view key = record_key(batch, record, config_.key_field);
+
+  rd_kafka_vu_t args[5];
+  size_t n = 0;
+  args[n].vtype = RD_KAFKA_VTYPE_RKT;
+  args[n++].u.rkt = topic;
+  args[n].vtype = RD_KAFKA_VTYPE_VALUE;
+  args[n].u.mem.ptr = const_cast<char*>(value.data());  // not copied, not freed: F_COPY unset
+  args[n++].u.mem.size = value.size();
+  args[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  args[n++].u.ptr = &ref;
+  if (!key.empty()) {
+    args[n].vtype = RD_KAFKA_VTYPE_KEY;
+    args[n].u.mem.ptr = const_cast<char*>(key.data());  // librdkafka copies keys
+    args[n++].u.mem.size = key.size();
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  if (config_.label_headers && !batch.source().labels.empty()) {
+    headers = rd_kafka_headers_new(batch.source().labels.size());
+    for (const auto& [name, label] : batch.source().labels) {
+      rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), label.data(),
+                          static_cast<ssize_t>(label.size()));
+    }
+    args[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+    args[n++].u.headers = headers;
+  }
+  rd_kafka_error_t* error = rd_kafka_produceva(producer_.get(), args, n);
+  if (error == nullptr) return RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (headers != nullptr) rd_kafka_headers_destroy(headers);  // only taken on success
+  int err = rd_kafka_error_code(error);
+  rd_kafka_error_destroy(error);
+  return err;
+}
+
+void KafkaOutput::finish_message(MessageRef& ref, int err) {
+  const auto code = static_cast<rd_kafka_resp_err_t>(err);
+  DeliveryOutcome outcome = classify_delivery(code);
+  if (outcome == DeliveryOutcome::kRetry && shutting_down_) outcome = DeliveryOutcome::kAbandoned;
+  switch (outcome) {
+    case DeliveryOutcome::kDelivered:
+      stats_.delivered.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case DeliveryOutcome::kRejected: {
+      stats_.rejected.fetch_add(1, std::memory_order_relaxed);
+      ref.flight->rejected = true;
+      const Batch& batch = ref.flight->batch;
+      if (events_.rejected) {
+        events_.rejected({batch.source().path, batch.records()[ref.index].file_offset,
+                          std::string(rd_kafka_err2name(code)) + ": " + rd_kafka_err2str(code)});
+      }
+      break;
+    }
+    case DeliveryOutcome::kRetry: {
+      stats_.retried.fetch_add(1, std::memory_order_relaxed);
+      std::lock_guard lock(retry_mutex_);
+      retries_.emplace_back(Clock::now() + kRetryBackoff, &ref);
+      return;
+    }
+    case DeliveryOutcome::kAbandoned:
+      ref.flight->abandoned = true;
+      break;
+  }
+  complete(ref);
+}
+
+void KafkaOutput::complete(MessageRef& ref) {
+  InFlight* flight = ref.flight;
+  if (flight->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // Abandoned batches stay unsettled: destroying them reports kDropped.
+  if (!flight->abandoned) flight->batch.settle(flight->rejected ? Fate::kRejected : Fate::kDelivered);
+  const uint64_t cost = flight->cost;
+  delete flight;
+  {
+    std::lock_guard lock(mutex_);
+    in_flight_cost_ -= cost;
+    --in_flight_batches_;
+  }
+  changed_.notify_all();
+}
+
+rd_kafka_topic_t* KafkaOutput::topic_handle(const std::string& name) {
+  std::lock_guard lock(topics_mutex_);
+  auto it = topics_.find(name);
+  if (it != topics_.end()) return it->second;
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_.get(), name.c_str(), nullptr);
+  topics_.emplace(name, handle);
+  return handle;
+}
+
+void KafkaOutput::poll_loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    int timeout_ms = 100;
+    {
+      std::lock_guard lock(retry_mutex_);
+      if (!retries_.empty()) timeout_ms = 10;
+    }
+    rd_kafka_poll(producer_.get(), timeout_ms);
+    retry_due(Clock::now());
+  }
+}
+
+void KafkaOutput::retry_due(Clock::time_point now) {
+  std::vector<MessageRef*> due;
+  {
+    std::lock_guard lock(retry_mutex_);
+    while (!retries_.empty() && retries_.front().first <= now) {
+      due.push_back(retries_.front().second);
+      retries_.pop_front();
+    }
+  }
+  for (size_t i = 0; i < due.size(); ++i) {
+    int err = produce(*due[i]);
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      // librdkafka is full of older messages: put the rest back in order, try next round.
+      std::lock_guard lock(retry_mutex_);
+      for (size_t j = due.size(); j-- > i;) retries_.emplace_front(now, due[j]);
+      return;
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) finish_message(*due[i], err);
+  }
+}
+
+bool KafkaOutput::drain(Clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  auto settled = [&] { return in_flight_batches_ == 0 || fatal_error_.has_value(); };
+  if (deadline == Clock::time_point::max()) {
+    changed_.wait(lock, settled);
+  } else {
+    changed_.wait_until(lock, deadline, settled);
+  }
+  return in_flight_batches_ == 0;
+}
+
+void KafkaOutput::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* output = static_cast<KafkaOutput*>(opaque);
+  output->finish_message(*static_cast<MessageRef*>(message->_private), message->err);
+}
+
+void KafkaOutput::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* output = static_cast<KafkaOutput*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char fatal[512];
+    rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+    {
+      std::lock_guard lock(output->mutex_);
+      output->fatal_error_ = fatal;
+    }
+    output->changed_.notify_all();
+  }
+  if (output->events_.log) {
+    output->events_.log(std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) +
+                        ": " + reason);
+  }
+}
+
+void KafkaOutput::on_log(const rd_kafka_t* rk, int, const char* facility, const char* buf) {
+  auto* output = static_cast<KafkaOutput*>(rd_kafka_opaque(rk));
+  if (output != nullptr && output->events_.log) {
+    output->events_.log(std::string(facility) + ": " + buf);
+  }
+}
+
+}  // namespace logship

@@ -1,0 +1,113 @@
+#pragma once
+// KafkaOutput: ships batches to Kafka through one librdkafka producer and settles each batch
+// from delivery reports, once every one of its messages has its final outcome (delivered,
+// or rejected and counted: the batch then settles kRejected so its file moves on).
+// Retryable failures, including messages librdkafka expired after message.timeout.ms while
+// brokers were away, are produced again, forever, from the output's poll thread: nothing
+// is dropped. Message values point into the batch's buffer (no copy); librdkafka's own
+// per-message state, keys and JSON values are bounded by `buffer_bytes`, which is reserved
+// from the agent's memory budget up front, and send() blocks while it is spent.
+// Thread: send() and drain() from the pipeline's output thread; delivery reports and retries
+// on the poll thread this object owns; events may be raised from librdkafka's threads.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "agent/memory_budget.h"
+#include "outputs/kafka/kafka_config.h"
+#include "outputs/kafka/routing.h"
+#include "outputs/output.h"
+
+struct rd_kafka_s;
+struct rd_kafka_topic_s;
+struct rd_kafka_message_s;
+
+namespace logship {
+
+struct KafkaOutputStats {
+  std::atomic<uint64_t> delivered{0};  // messages acknowledged by the brokers
+  std::atomic<uint64_t> rejected{0};   // messages permanently refused
+  std::atomic<uint64_t> retried{0};    // messages produced again (timeouts, transient errors)
+};
+
+struct KafkaRejection {
+  std::string path;
+  uint64_t offset;  // where the record starts in its file
+  std::string error;
+};
+
+// How the output reports; the agent decides where that goes. Must be thread-safe.
+struct KafkaEvents {
+  std::function<void(const KafkaRejection&)> rejected;
+  std::function<void(std::string_view)> log;  // librdkafka's errors and logs
+};
+
+class KafkaOutput final : public Output {
+ public:
+  static Result<std::unique_ptr<KafkaOutput>> create(const KafkaOutputConfig& config,
+                                                     MemoryBudget& budget, KafkaEvents events);
+  KafkaOutput(const KafkaOutput&) = delete;
+  KafkaOutput& operator=(const KafkaOutput&) = delete;
+  // Purges what is still queued: those batches are reported dropped, never delivered.
+  ~KafkaOutput() override;
+
+  Result<void> send(Batch batch, std::stop_token stop) override;
+  bool drain(std::chrono::steady_clock::time_point deadline) override;
+
+  const KafkaOutputStats& stats() const { return stats_; }
+
+ private:
+  struct InFlight;
+  struct MessageRef;
+
+  KafkaOutput(const KafkaOutputConfig& config, TopicTemplate topic, KafkaEvents events,
+              MemoryLease reservation, uint64_t buffer_bytes);
+  Result<void> start();
+  void poll_loop(std::stop_token stop);
+  void retry_due(std::chrono::steady_clock::time_point now);
+  int produce(MessageRef& ref);
+  void finish_message(MessageRef& ref, int err);
+  void complete(MessageRef& ref);
+  rd_kafka_topic_s* topic_handle(const std::string& name);
+  bool wait_for_room(uint64_t cost, std::stop_token stop);
+
+  static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
+  static void on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque);
+  static void on_log(const rd_kafka_s* rk, int level, const char* facility, const char* buf);
+
+  const KafkaOutputConfig config_;
+  const TopicTemplate topic_;
+  const KafkaEvents events_;
+  const MemoryLease reservation_;
+  const uint64_t buffer_bytes_;
+  KafkaOutputStats stats_;
+
+  std::unique_ptr<rd_kafka_s, void (*)(rd_kafka_s*)> producer_;
+  std::mutex topics_mutex_;
+  std::map<std::string, rd_kafka_topic_s*, std::less<>> topics_;
+
+  std::mutex mutex_;  // guards the in-flight totals and fatal_error_
+  std::condition_variable_any changed_;
+  uint64_t in_flight_cost_ = 0;
+  uint64_t in_flight_batches_ = 0;
+  std::optional<std::string> fatal_error_;
+
+  std::mutex retry_mutex_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, MessageRef*>> retries_;
+  std::atomic<bool> shutting_down_{false};
+
+  std::jthread poll_thread_;  // last: stops before anything it uses goes away
+};
+
+}  // namespace logship
