@@ -26,4 +26,25 @@ const CollectedField* FieldCollector::find(std::string_view name) const {
   return nullptr;
 }
 
+bool FieldCollector::erase(std::string_view name) {
+  for (auto it = fields_.begin(); it != fields_.end(); ++it) {
+    if (it->name.size == name.size() && text(it->name) == name) {
+      fields_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+void FieldCollector::rename(std::string_view from, std::string_view to) {
+  if (find(from) == nullptr || from == to) return;
+  erase(to);
+  for (CollectedField& field : fields_) {
+    if (field.name.size == from.size() && text(field.name) == from) {
+      field.name = copy(to);
+      return;
+    }
+  }
+}
+
 }  // namespace logship

@@ -59,7 +59,10 @@ class FieldCollector {
   void add(TextRef name, TextRef value);
   // The value of the field named `name`, or nullptr.
   const CollectedField* find(std::string_view name) const;
-  void remove_last() { fields_.pop_back(); }
+  // Removes the field named `name`, if present; true when one was removed.
+  bool erase(std::string_view name);
+  // Gives the field named `from` the name `to` (replacing a field already named `to`).
+  void rename(std::string_view from, std::string_view to);
 
   std::span<const CollectedField> fields() const { return fields_; }
   std::string_view scratch_text() const { return scratch_; }

@@ -1,0 +1,182 @@
+#include "inputs/parse/file_parser.h"
+
+#include "inputs/parse/json_parser.h"
+#include "inputs/parse/logfmt_parser.h"
+#include "inputs/parse/regex_parser.h"
+
+namespace logship {
+namespace {
+
+// Slices into `extra_` are marked with the top bit until finish() knows where it lands.
+constexpr uint32_t kExtraBit = 1u << 31;
+
+void fix_up(Slice& slice, uint32_t base) {
+  if (slice.begin & kExtraBit) slice.begin = (slice.begin & ~kExtraBit) + base;
+}
+
+LineFormat line_format(ParserKind kind) {
+  switch (kind) {
+    case ParserKind::kCri:
+      return LineFormat::kCri;
+    case ParserKind::kDocker:
+      return LineFormat::kDocker;
+    default:
+      return LineFormat::kPlain;
+  }
+}
+
+}  // namespace
+
+Result<FileParser> FileParser::create(ParserKind kind, uint64_t max_line_bytes,
+                                      const ParseConfig& config) {
+  std::string error;
+  auto rule = MultilineRule::create(config.multiline, error);
+  if (!rule) return make_error(ErrorCode::kInvalidConfig, "multiline.start_pattern: " + error);
+  std::optional<Regex> regex;
+  if (kind == ParserKind::kRegex) {
+    regex = Regex::compile(config.regex, error);
+    if (!regex) return make_error(ErrorCode::kInvalidConfig, "regex: " + error);
+    if (regex->named_groups().empty()) {
+      return make_error(ErrorCode::kInvalidConfig,
+                        "regex: '" + config.regex + "' has no named group (?<name>...)");
+    }
+  }
+  auto processing = Processing::create(config, error);
+  if (!processing) return make_error(ErrorCode::kInvalidConfig, error);
+  RecordAssembler assembler(line_format(kind), max_line_bytes, config.multiline, std::move(*rule));
+  return FileParser(kind, config, std::move(assembler), std::move(regex), std::move(*processing));
+}
+
+FileParser::FileParser(ParserKind kind, const ParseConfig& config, RecordAssembler assembler,
+                       std::optional<Regex> regex, Processing processing)
+    : kind_(kind),
+      timestamp_(config.timestamp),
+      flush_after_(config.multiline.flush_after),
+      passthrough_(kind == ParserKind::kNone && config.multiline.mode == MultilineMode::kOff &&
+                   processing.empty()),
+      assembler_(std::move(assembler)),
+      regex_(std::move(regex)),
+      processing_(std::move(processing)) {}
+
+void FileParser::begin(BatchParts& parts, ParseStats& stats) {
+  parts_ = &parts;
+  stats_ = &stats;
+  first_record_ = parts.records.size();
+  first_field_ = parts.fields.size();
+  extra_.clear();
+}
+
+void FileParser::parse(BatchParts parts, ParseStats& stats) {
+  if (passthrough_) {
+    stats.records += parts.records.size();
+    return;
+  }
+  framed_.clear();
+  framed_.swap(parts.records);
+  begin(parts, stats);
+  const std::string_view buffer(parts.bytes.data(), parts.bytes.size());
+  for (const Record& line : framed_) assembler_.push(buffer, line, *this, stats);
+  assembler_.end_batch(buffer);
+  finish();
+}
+
+void FileParser::flush(BatchParts parts, ParseStats& stats) {
+  begin(parts, stats);
+  assembler_.flush(*this, stats);
+  finish();
+}
+
+std::optional<int64_t> FileParser::flush_due_ns() const {
+  const auto since = assembler_.held_since();
+  if (!since) return std::nullopt;
+  return *since + std::chrono::nanoseconds(flush_after_).count();
+}
+
+Slice FileParser::to_extra(std::string_view text) {
+  const Slice slice{static_cast<uint32_t>(extra_.size()) | kExtraBit,
+                    static_cast<uint32_t>(text.size())};
+  extra_.append(text);
+  return slice;
+}
+
+bool FileParser::parse_fields(std::string_view text) {
+  switch (kind_) {
+    case ParserKind::kJson:
+      return parse_json(text, fields_);
+    case ParserKind::kLogfmt:
+      return parse_logfmt(text, fields_);
+    case ParserKind::kRegex:
+      return parse_regex(text, *regex_, fields_);
+    default:
+      fields_.reset(text);
+      return true;
+  }
+}
+
+void FileParser::extract_timestamp(Record& out, int64_t read_time_ns) {
+  if (timestamp_.field.empty()) return;
+  const CollectedField* field = fields_.find(timestamp_.field);
+  const auto parsed = field == nullptr
+                          ? std::nullopt
+                          : parse_timestamp(fields_.text(field->value), timestamp_, read_time_ns);
+  if (parsed) {
+    out.timestamp_ns = *parsed;
+  } else {
+    ++stats_->timestamp_failed;
+  }
+}
+
+void FileParser::emit(const AssembledRecord& record) {
+  Record out{};
+  out.file_offset = record.file_offset;
+  out.file_bytes = static_cast<uint32_t>(record.end_offset - record.file_offset);
+  out.timestamp_ns = record.container_time_ns.value_or(record.read_time_ns);
+  out.line = record.in_buffer ? *record.in_buffer : to_extra(record.text);
+  out.parse_failed = record.decode_failed || !parse_fields(record.text);
+  if (out.parse_failed) {
+    fields_.reset(record.text);
+    ++stats_->parse_failed;
+  }
+  if (!record.stream.empty()) fields_.add(fields_.copy("stream"), fields_.copy(record.stream));
+  if (!out.parse_failed) {
+    extract_timestamp(out, record.read_time_ns);
+    // Filters apply to parsed records only: an unparsed line is never silently dropped.
+    if (!processing_.keep(fields_)) {
+      ++stats_->dropped;
+      return;
+    }
+    processing_.apply(fields_);
+  }
+  // Field refs: into the line (where the record text lies) or into the scratch text.
+  const uint32_t line_base = out.line.begin;
+  std::optional<uint32_t> scratch_base;
+  auto place = [&](TextRef ref) {
+    if (!ref.in_scratch) return Slice{line_base + ref.begin, ref.size};
+    if (!scratch_base) scratch_base = to_extra(fields_.scratch_text()).begin;
+    return Slice{*scratch_base + ref.begin, ref.size};
+  };
+  out.fields_begin = static_cast<uint32_t>(parts_->fields.size());
+  for (const CollectedField& field : fields_.fields()) {
+    parts_->fields.push_back({place(field.name), place(field.value)});
+  }
+  out.fields_count = static_cast<uint32_t>(fields_.fields().size());
+  parts_->records.push_back(out);
+  ++stats_->records;
+}
+
+void FileParser::finish() {
+  if (!extra_.empty()) {
+    const uint32_t base = parts_->bytes.append(extra_).begin;
+    for (size_t i = first_record_; i < parts_->records.size(); ++i) {
+      fix_up(parts_->records[i].line, base);
+    }
+    for (size_t i = first_field_; i < parts_->fields.size(); ++i) {
+      fix_up(parts_->fields[i].name, base);
+      fix_up(parts_->fields[i].value, base);
+    }
+  }
+  parts_ = nullptr;
+  stats_ = nullptr;
+}
+
+}  // namespace logship
