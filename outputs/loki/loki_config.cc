@@ -2,6 +2,7 @@
 
 #include "agent/config_reader.h"
 #include "outputs/loki/http_url.h"
+#include "outputs/loki/labels.h"
 
 namespace logship {
 
@@ -9,6 +10,9 @@ void parse_loki_output(TableReader& reader, LokiOutputConfig& out) {
   reader.read("url", out.url);
   if (auto url = parse_http_url(out.url); !url) reader.fail("url", url.error().message);
   reader.read("labels", out.labels);
+  if (auto labels = compile_label_templates({out.labels.begin(), out.labels.end()}); !labels) {
+    reader.fail("labels", labels.error().message);
+  }
   reader.read("tenant", out.tenant);
   reader.read("basic_auth_user", out.basic_auth_user);
   reader.read("basic_auth_password", out.basic_auth_password);

@@ -1,0 +1,219 @@
+#include "outputs/loki/loki_output.h"
+
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <map>
+#include <random>
+
+#include "tests/loki/loki_test_support.h"
+#include "tests/tools/loki_push_decode.h"
+
+namespace logship {
+namespace {
+
+using loki_testing::make_batch;
+using loki_testing::make_source;
+using loki_testing::RecordingSink;
+using loki_testing::TestLine;
+using namespace std::chrono_literals;
+
+// A scripted Loki: answers each push with the next scripted status (0: network error;
+// none left: 204) and keeps the entries of the pushes it answered with 204.
+class FakeLoki {
+ public:
+  void script(std::deque<int> statuses) {
+    std::lock_guard lock(mutex_);
+    statuses_ = std::move(statuses);
+  }
+  Result<HttpResponse> answer(std::string_view body) {
+    std::lock_guard lock(mutex_);
+    ++attempts_;
+    const int status = statuses_.empty() ? 204 : statuses_.front();
+    if (!statuses_.empty()) statuses_.pop_front();
+    if (status == 0) return make_error(ErrorCode::kRetryable, "connection reset");
+    if (status == 204) {
+      std::string scratch;
+      std::vector<loki_test::PushStream> streams;
+      REQUIRE(loki_test::decode_push_protobuf(body, scratch, streams).empty());
+      for (const auto& stream : streams) {
+        for (const auto& entry : stream.entries) {
+          streams_[stream.labels].emplace_back(entry.timestamp_ns, std::string(entry.line));
+        }
+      }
+    }
+    return HttpResponse{status, "bad request: line one\nline two", std::nullopt};
+  }
+  std::map<std::string, std::vector<std::pair<int64_t, std::string>>> streams() {
+    std::lock_guard lock(mutex_);
+    return streams_;
+  }
+  int attempts() {
+    std::lock_guard lock(mutex_);
+    return attempts_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::deque<int> statuses_;
+  std::map<std::string, std::vector<std::pair<int64_t, std::string>>> streams_;
+  int attempts_ = 0;
+};
+
+class FakeTransport final : public HttpTransport {
+ public:
+  explicit FakeTransport(std::shared_ptr<FakeLoki> loki) : loki_(std::move(loki)) {}
+  Result<HttpResponse> post(std::string_view body, std::stop_token stop) override {
+    if (stop.stop_requested()) return make_error(ErrorCode::kShutdown, "stopping");
+    return loki_->answer(body);
+  }
+
+ private:
+  std::shared_ptr<FakeLoki> loki_;
+};
+
+using Labels = std::map<std::string, std::string>;
+
+struct Fixture {
+  Fixture() : Fixture(Labels{{"job", "{job}"}}, 3) {}
+  explicit Fixture(Labels labels, int64_t lanes = 3) {
+    config.labels = std::move(labels);
+    config.batch_bytes = 300;
+    config.linger = 5ms;
+    config.min_backoff = 1ms;
+    config.max_backoff = 4ms;
+    config.max_concurrent_requests = lanes;
+    auto templates = compile_label_templates({config.labels.begin(), config.labels.end()});
+    REQUIRE(templates);
+    output = std::make_unique<LokiOutput>(
+        config, std::move(*templates),
+        [this] { return std::make_unique<FakeTransport>(loki); }, nullptr,
+        [this](std::string_view line) {
+          std::lock_guard lock(log_mutex);
+          log.emplace_back(line);
+        });
+  }
+  bool drain() { return output->drain(std::chrono::steady_clock::now() + 10s); }
+
+  std::shared_ptr<FakeLoki> loki = std::make_shared<FakeLoki>();
+  std::shared_ptr<RecordingSink> sink = std::make_shared<RecordingSink>();
+  LokiOutputConfig config;
+  std::mutex log_mutex;
+  std::vector<std::string> log;
+  std::unique_ptr<LokiOutput> output;
+};
+
+std::vector<TestLine> numbered(std::string prefix, int from, int count, std::string level = "") {
+  std::vector<TestLine> lines;
+  for (int i = from; i < from + count; ++i) {
+    TestLine line{prefix + std::to_string(i), 1'700'000'000'000'000'000 + i, {}};
+    if (!level.empty()) line.fields.emplace_back("level", level);
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+TEST_CASE("every batch is delivered once, in order per stream, then settled delivered") {
+  Fixture f;
+  uint64_t sequence = 0;
+  for (int b = 0; b < 20; ++b) {
+    for (const char* job : {"a", "b", "c", "d"}) {
+      REQUIRE(f.output->send(make_batch(make_source({{"job", job}}),
+                                        numbered(std::string(job) + "-", b * 10, 10), f.sink,
+                                        sequence++),
+                             {}));
+    }
+  }
+  REQUIRE(f.drain());
+  for (const auto& [seq, fate] : f.sink->fates()) CHECK(fate == Fate::kDelivered);
+  CHECK(f.sink->fates().size() == sequence);
+  auto streams = f.loki->streams();
+  REQUIRE(streams.size() == 4);
+  for (const auto& [labels, entries] : streams) {
+    CAPTURE(labels);
+    REQUIRE(entries.size() == 200);
+    const std::string job = labels.substr(6, 1);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      CHECK(entries[i].second == job + "-" + std::to_string(i));
+      if (i > 0) CHECK(entries[i].first > entries[i - 1].first);
+    }
+  }
+  CHECK(f.output->stats().records_delivered == 800);
+}
+
+TEST_CASE("retryable answers are retried until delivered, without reordering a stream") {
+  Fixture f(Labels{{"level", "{fields.level}"}});
+  f.loki->script({429, 500, 0, 503, 260, 0, 0, 502, 429, 500});
+  uint64_t sequence = 0;
+  for (int b = 0; b < 30; ++b) {
+    std::vector<TestLine> lines = numbered("info-", b * 4, 4, "info");
+    for (auto& line : numbered("warn-", b * 4, 4, "warn")) lines.push_back(line);
+    REQUIRE(f.output->send(make_batch(make_source({}), lines, f.sink, sequence++), {}));
+  }
+  REQUIRE(f.drain());
+  for (const auto& [seq, fate] : f.sink->fates()) CHECK(fate == Fate::kDelivered);
+  auto streams = f.loki->streams();
+  for (const char* level : {"info", "warn"}) {
+    const auto& entries = streams[std::string("{level=\"") + level + "\"}"];
+    REQUIRE(entries.size() == 120);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      CHECK(entries[i].second == std::string(level) + "-" + std::to_string(i));
+    }
+  }
+  CHECK(f.output->stats().retries == 10);
+  std::lock_guard lock(f.log_mutex);
+  CHECK_FALSE(f.log.empty());
+}
+
+TEST_CASE("a 400 rejects that batch, logs its first error line, and later batches flow") {
+  Fixture f(Labels{{"job", "{job}"}}, 1);
+  f.loki->script({400});
+  REQUIRE(f.output->send(make_batch(make_source({{"job", "x"}}), numbered("r", 0, 3), f.sink, 0),
+                         {}));
+  REQUIRE(f.drain());
+  REQUIRE(f.output->send(make_batch(make_source({{"job", "x"}}), numbered("d", 0, 3), f.sink, 1),
+                         {}));
+  REQUIRE(f.drain());
+  auto fates = f.sink->fates();
+  CHECK(fates[0] == Fate::kRejected);
+  CHECK(fates[1] == Fate::kDelivered);
+  CHECK(f.output->stats().requests_rejected == 1);
+  CHECK(f.output->stats().records_rejected == 3);
+  CHECK(f.loki->streams()["{job=\"x\"}"].size() == 3);
+  std::lock_guard lock(f.log_mutex);
+  REQUIRE(f.log.size() == 1);
+  CHECK(f.log[0].find("HTTP 400") != std::string::npos);
+  CHECK(f.log[0].find("line one") != std::string::npos);
+  CHECK(f.log[0].find("line two") == std::string::npos);
+}
+
+TEST_CASE("a batch spread over streams is rejected if any part is, once all parts settle") {
+  Fixture f(Labels{{"level", "{fields.level}"}}, 2);
+  f.loki->script({400});
+  std::vector<TestLine> lines = numbered("i", 0, 2, "info");
+  for (auto& line : numbered("w", 0, 2, "warn")) lines.push_back(line);
+  REQUIRE(f.output->send(make_batch(make_source({}), lines, f.sink, 0), {}));
+  REQUIRE(f.drain());
+  CHECK(f.sink->fates()[0] == Fate::kRejected);
+}
+
+TEST_CASE("an unreachable Loki keeps batches unsettled; destroying the output drops them") {
+  Fixture f;
+  f.loki->script(std::deque<int>(100000, 503));
+  REQUIRE(f.output->send(make_batch(make_source({{"job", "x"}}), numbered("l", 0, 3), f.sink, 0),
+                         {}));
+  CHECK_FALSE(f.output->drain(std::chrono::steady_clock::now() + 50ms));
+  CHECK(f.sink->fates().empty());
+  f.output.reset();
+  CHECK(f.sink->fates()[0] == Fate::kDropped);
+}
+
+TEST_CASE("an empty batch is settled delivered at once") {
+  Fixture f;
+  REQUIRE(f.output->send(make_batch(make_source({}), {}, f.sink, 0), {}));
+  CHECK(f.sink->fates()[0] == Fate::kDelivered);
+  CHECK(f.loki->attempts() == 0);
+}
+
+}  // namespace
+}  // namespace logship

@@ -1,0 +1,73 @@
+#include "outputs/loki/stream_router.h"
+
+#include <doctest/doctest.h>
+
+#include "tests/loki/loki_test_support.h"
+
+namespace logship {
+namespace {
+
+using loki_testing::make_batch;
+using loki_testing::make_source;
+
+TEST_CASE("timestamps within a stream strictly increase, whatever the records say") {
+  Stream stream;
+  CHECK(stream.order_timestamp(100) == 100);
+  CHECK(stream.order_timestamp(90) == 101);   // older than the last: nudged after it
+  CHECK(stream.order_timestamp(101) == 102);  // equal: Loki would drop a same-line repeat
+  CHECK(stream.order_timestamp(500) == 500);
+}
+
+TEST_CASE("one stream per label set, pinned round-robin to lanes") {
+  auto templates = compile_label_templates({{"level", "{fields.level}"}, {"job", "{job}"}});
+  REQUIRE(templates);
+  StreamRouter router(std::move(*templates), 100, 2);
+  auto batch = make_batch(make_source({{"job", "api"}}),
+                          {{"a", 1, {{"level", "info"}}},
+                           {"b", 2, {{"level", "warn"}}},
+                           {"c", 3, {{"level", "info"}}}});
+  router.start_batch(batch);
+  Stream& info = router.route(batch, batch.records()[0]);
+  Stream& warn = router.route(batch, batch.records()[1]);
+  CHECK(&router.route(batch, batch.records()[2]) == &info);
+  CHECK(info.labels.text == R"({job="api", level="info"})");
+  CHECK(warn.labels.json == R"({"job":"api","level":"warn"})");
+  CHECK(info.lane != warn.lane);
+  CHECK(router.stream_count() == 2);
+}
+
+TEST_CASE("source-only labels resolve once per batch; sources with equal labels share") {
+  auto templates = compile_label_templates({{"job", "{job}"}});
+  REQUIRE(templates);
+  StreamRouter router(std::move(*templates), 100, 4);
+  auto a = make_batch(make_source({{"job", "x"}}, "/a.log"), {{"1"}, {"2"}});
+  auto b = make_batch(make_source({{"job", "x"}}, "/b.log"), {{"3"}});
+  auto c = make_batch(make_source({{"job", "y"}}, "/c.log"), {{"4"}});
+  router.start_batch(a);
+  Stream* first = &router.route(a, a.records()[0]);
+  CHECK(&router.route(a, a.records()[1]) == first);
+  router.start_batch(b);
+  CHECK(&router.route(b, b.records()[0]) == first);
+  router.start_batch(c);
+  CHECK(&router.route(c, c.records()[0]) != first);
+}
+
+TEST_CASE("over max_streams, records lose field labels and are counted") {
+  auto templates = compile_label_templates({{"job", "{job}"}, {"id", "{fields.id}"}});
+  REQUIRE(templates);
+  StreamRouter router(std::move(*templates), 2, 1);
+  auto batch = make_batch(make_source({{"job", "api"}}), {{"a", 1, {{"id", "1"}}},
+                                                         {"b", 1, {{"id", "2"}}},
+                                                         {"c", 1, {{"id", "3"}}},
+                                                         {"d", 1, {{"id", "1"}}}});
+  router.start_batch(batch);
+  router.route(batch, batch.records()[0]);
+  router.route(batch, batch.records()[1]);
+  Stream& overflow = router.route(batch, batch.records()[2]);
+  CHECK(overflow.labels.text == R"({job="api"})");
+  CHECK(router.records_over_stream_limit() == 1);
+  CHECK(router.route(batch, batch.records()[3]).labels.text == R"({id="1", job="api"})");
+}
+
+}  // namespace
+}  // namespace logship
