@@ -1,0 +1,163 @@
+#include "outputs/kafka/kafka_output.h"
+
+#include <doctest/doctest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tests/kafka/test_batches.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using logship::Fate;
+using logship::KafkaOutput;
+using logship::KafkaOutputConfig;
+using logship::testing::make_batch;
+using logship::testing::make_source;
+using logship::testing::RecordingSink;
+using Clock = std::chrono::steady_clock;
+
+// An in-process mock cluster (librdkafka's rdkafka_mock) with one topic.
+class MockCluster {
+ public:
+  explicit MockCluster(int brokers) {
+    char errstr[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
+    handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    REQUIRE(handle_ != nullptr);
+    cluster_ = rd_kafka_mock_cluster_new(handle_, brokers);
+    REQUIRE(cluster_ != nullptr);
+    REQUIRE(rd_kafka_mock_topic_create(cluster_, "t", 2, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  ~MockCluster() {
+    rd_kafka_mock_cluster_destroy(cluster_);
+    rd_kafka_destroy(handle_);
+  }
+  std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
+  void set_down(bool down) {
+    auto fn = down ? rd_kafka_mock_broker_set_down : rd_kafka_mock_broker_set_up;
+    REQUIRE(fn(cluster_, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+ private:
+  rd_kafka_t* handle_ = nullptr;
+  rd_kafka_mock_cluster_t* cluster_ = nullptr;
+};
+
+struct Rejections {
+  std::mutex mutex;
+  std::vector<logship::KafkaRejection> seen;
+};
+
+std::unique_ptr<KafkaOutput> make_output(const MockCluster& cluster, logship::MemoryBudget& budget,
+                                         Rejections* rejections = nullptr,
+                                         std::map<std::string, std::string> properties = {}) {
+  KafkaOutputConfig config;
+  config.brokers = {cluster.bootstraps()};
+  config.topic = "t";
+  config.key_field = "file";
+  config.properties = std::move(properties);
+  logship::KafkaEvents events;
+  if (rejections != nullptr) {
+    events.rejected = [rejections](const logship::KafkaRejection& rejection) {
+      std::lock_guard lock(rejections->mutex);
+      rejections->seen.push_back(rejection);
+    };
+  }
+  auto output = KafkaOutput::create(config, budget, std::move(events));
+  REQUIRE(output.has_value());
+  return std::move(*output);
+}
+
+// Waits for `done` on the clock, bounded; the output's own threads make progress.
+template <typename Predicate>
+bool eventually(Predicate done, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!done()) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("each batch settles delivered once the brokers acknowledged all its messages") {
+  MockCluster cluster(1);
+  logship::MemoryBudget budget(64 << 20);
+  auto sink = std::make_shared<RecordingSink>();
+  auto output = make_output(cluster, budget);
+  for (uint64_t sequence = 0; sequence < 3; ++sequence) {
+    auto sent = output->send(make_batch(make_source("/a.log"), {{"one", {}}, {"two", {}}}, sink,
+                                        sequence),
+                             {});
+    REQUIRE(sent.has_value());
+  }
+  REQUIRE(output->drain(Clock::now() + 20s));
+  auto fates = sink->fates();
+  REQUIRE(fates.size() == 3);
+  for (const auto& [sequence, fate] : fates) CHECK(fate == Fate::kDelivered);
+  CHECK(output->stats().delivered == 6);
+}
+
+TEST_CASE("an oversized message is rejected with its file and offset; its batch moves on") {
+  MockCluster cluster(1);
+  logship::MemoryBudget budget(64 << 20);
+  auto sink = std::make_shared<RecordingSink>();
+  Rejections rejections;
+  auto output = make_output(cluster, budget, &rejections, {{"message.max.bytes", "1000"}});
+  auto batch = make_batch(make_source("/big.log"), {{"small", {}}, {std::string(5000, 'x'), {}}},
+                          sink, 7, 100);
+  REQUIRE(output->send(std::move(batch), {}).has_value());
+  REQUIRE(output->drain(Clock::now() + 20s));
+  CHECK(sink->fates().at(7) == Fate::kRejected);
+  CHECK(output->stats().rejected == 1);
+  CHECK(output->stats().delivered == 1);
+  std::lock_guard lock(rejections.mutex);
+  REQUIRE(rejections.seen.size() == 1);
+  CHECK(rejections.seen[0].path == "/big.log");
+  CHECK(rejections.seen[0].offset == 106);  // after "small\n"
+  CHECK(rejections.seen[0].error.find("MSG_SIZE_TOO_LARGE") != std::string::npos);
+}
+
+TEST_CASE("messages that expire while the broker is down are produced again, not dropped") {
+  MockCluster cluster(1);
+  logship::MemoryBudget budget(64 << 20);
+  auto sink = std::make_shared<RecordingSink>();
+  auto output = make_output(cluster, budget, nullptr, {{"message.timeout.ms", "300"}});
+  cluster.set_down(true);
+  REQUIRE(output->send(make_batch(make_source("/a.log"), {{"kept", {}}}, sink, 1), {}));
+  CHECK(eventually([&] { return output->stats().retried >= 2; }, 10s));
+  CHECK(sink->fates().empty());
+  cluster.set_down(false);
+  REQUIRE(output->drain(Clock::now() + 20s));
+  CHECK(sink->fates().at(1) == Fate::kDelivered);
+}
+
+TEST_CASE("an output destroyed with messages still queued reports their batches dropped") {
+  MockCluster cluster(1);
+  logship::MemoryBudget budget(64 << 20);
+  auto sink = std::make_shared<RecordingSink>();
+  auto output = make_output(cluster, budget);
+  cluster.set_down(true);
+  REQUIRE(output->send(make_batch(make_source("/a.log"), {{"queued", {}}}, sink, 1), {}));
+  CHECK_FALSE(output->drain(Clock::now() + 200ms));
+  output.reset();
+  CHECK(sink->fates().at(1) == Fate::kDropped);
+}
+
+TEST_CASE("the output's buffer is reserved from the memory budget and given back") {
+  MockCluster cluster(1);
+  logship::MemoryBudget budget(16 << 20);
+  auto output = make_output(cluster, budget);
+  CHECK(budget.used() == 2 << 20);  // 1/8 of the limit
+  output.reset();
+  CHECK(budget.used() == 0);
+}
