@@ -16,6 +16,10 @@ namespace logship {
 bool is_secret_key(std::string_view key);
 
 void write_toml(std::ostream& out, std::string_view key, std::string_view value);
+// Without this, a string literal would pick the bool overload.
+inline void write_toml(std::ostream& out, std::string_view key, const char* value) {
+  write_toml(out, key, std::string_view(value));
+}
 void write_toml(std::ostream& out, std::string_view key, bool value);
 void write_toml(std::ostream& out, std::string_view key, int64_t value);
 void write_toml(std::ostream& out, std::string_view key, const std::vector<std::string>& values);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <sstream>
 
 #include "agent/units.h"
 
@@ -39,14 +40,15 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 void ConfigErrors::add(const toml::source_region* where, std::string_view key,
                        std::string_view message) {
-  std::string text = file;
+  std::ostringstream text;
+  text << file;
   if (where != nullptr && where->begin.line != 0) {
-    text += ":" + std::to_string(where->begin.line) + ":" + std::to_string(where->begin.column);
+    text << ':' << where->begin.line << ':' << where->begin.column;
   }
-  text += ": ";
-  if (!key.empty()) text.append("key '").append(key).append("': ");
-  text.append(message);
-  messages.push_back(std::move(text));
+  text << ": ";
+  if (!key.empty()) text << "key '" << key << "': ";
+  text << message;
+  messages.push_back(text.str());
 }
 
 std::optional<std::string_view> did_you_mean(std::string_view word,

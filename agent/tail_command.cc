@@ -107,11 +107,11 @@ int run_tail(const TailOptions& options) {
     std::fflush(stderr);
     std::_Exit(kExitFailure);
   }
-  report(file_input);
   if (outcome.input_error) {
     std::cerr << "logship tail: " << outcome.input_error->message << "\n";
     return kExitFailure;
   }
+  report(file_input);
   if (outcome.output_error) {
     std::cerr << "logship tail: " << outcome.output_error->message << "\n";
     return kExitFailure;

@@ -1,0 +1,28 @@
+# The two commands of the README. Both install what they need first (Debian 12).
+JOBS ?= $(shell nproc)
+
+.PHONY: run test deps release debug asan
+
+deps:
+	bash packaging/install-deps.sh
+
+release: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j$(JOBS)
+
+debug: deps
+	cmake --preset debug >/dev/null
+	cmake --build --preset debug -j$(JOBS)
+
+asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j$(JOBS)
+
+# Ships the newest lines of this machine's logs to stdout as JSON records.
+run: release
+	./build/release/agent/logship tail -n 5 --format json '/var/log/*.log'
+
+# Every test, on the static release binary and under ASan+UBSan.
+test: release asan
+	ctest --preset release -j$(JOBS)
+	ctest --preset asan -j$(JOBS)

@@ -1,0 +1,49 @@
+"""Shared helpers for integration tests: run the real logship binary, wait on conditions
+with bounded timeouts, and fail with messages that say what was expected."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+LOGSHIP = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "logship"
+
+
+def run(*args, input_bytes=None, timeout=120):
+    """Runs logship to completion; returns CompletedProcess with bytes stdout/stderr."""
+    return subprocess.run([LOGSHIP, *args], input=input_bytes, capture_output=True,
+                          timeout=timeout)
+
+
+def wait_until(condition, timeout, what):
+    """Polls `condition` until true; fails the test with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.02)
+
+
+class TempDirTest(unittest.TestCase):
+    """A test case with a fresh temporary directory in self.dir."""
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="logship-it-")
+        self.dir = self._tmp.name
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def write(self, name, data):
+        with open(self.path(name), "wb") as f:
+            f.write(data)
+        return self.path(name)
+
+
+def main():
+    unittest.main(verbosity=2)
