@@ -1,0 +1,14 @@
+// libFuzzer target: the JSON line parser on arbitrary bytes.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "inputs/parse/json_parser.h"
+#include "tests/parse/fuzz/fuzz_check.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static logship::FieldCollector fields;
+  logship::parse_json({reinterpret_cast<const char*>(data), size}, fields);
+  logship::fuzz::check_fields(fields);
+  return 0;
+}
