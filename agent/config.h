@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/result.h"
+#include "outputs/kafka/kafka_config.h"
 
 namespace logship {
 
@@ -51,7 +52,7 @@ struct StdoutOutputConfig {
 
 struct NullOutputConfig {};
 
-using OutputSettings = std::variant<StdoutOutputConfig, NullOutputConfig>;
+using OutputSettings = std::variant<StdoutOutputConfig, NullOutputConfig, KafkaOutputConfig>;
 
 struct OutputConfig {
   std::string name;

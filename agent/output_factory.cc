@@ -1,7 +1,9 @@
 #include "agent/output_factory.h"
 
+#include <iostream>
 #include <variant>
 
+#include "outputs/kafka/kafka_output.h"
 #include "outputs/null/null_output.h"
 #include "outputs/stdout/stdout_output.h"
 
@@ -16,6 +18,20 @@ struct OutputBuilder {
   }
   Result<std::unique_ptr<Output>> operator()(const NullOutputConfig&) const {
     return std::make_unique<NullOutput>();
+  }
+  Result<std::unique_ptr<Output>> operator()(const KafkaOutputConfig& settings) const {
+    KafkaEvents events{
+        .rejected =
+            [](const KafkaRejection& rejection) {
+              std::cerr << ("logship: kafka rejected the record at " + rejection.path + ":" +
+                            std::to_string(rejection.offset) + ": " + rejection.error + "\n");
+            },
+        .log = [](std::string_view line) {
+          std::cerr << ("logship: kafka: " + std::string(line) + "\n");
+        }};
+    auto output = KafkaOutput::create(settings, *context.budget, std::move(events));
+    if (!output) return std::unexpected(output.error());
+    return std::unique_ptr<Output>(std::move(*output));
   }
 };
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <string_view>
 
+#include "agent/config_format.h"
 #include "agent/config_reader.h"
 #include "outputs/kafka/routing.h"
 
@@ -83,6 +84,18 @@ Result<KafkaConfPtr> make_producer_conf(const KafkaOutputConfig& config, uint64_
     if (auto ok = set(conf.get(), name, value); !ok) return std::unexpected(ok.error());
   }
   return conf;
+}
+
+void format_settings(std::ostream& out, const KafkaOutputConfig& settings) {
+  write_toml(out, "brokers", settings.brokers);
+  write_toml(out, "topic", settings.topic);
+  write_toml(out, "key_field", settings.key_field);
+  write_toml(out, "format", settings.format == KafkaFormat::kJson ? "json" : "raw");
+  write_toml(out, "compression", compression_name(settings.compression));
+  write_toml(out, "acks", settings.acks);
+  write_toml(out, "label_headers", settings.label_headers);
+  if (settings.buffer_bytes) write_toml_size(out, "buffer_bytes", *settings.buffer_bytes);
+  write_toml(out, "properties", settings.properties);
 }
 
 void parse_kafka_output(TableReader& reader, KafkaOutputConfig& out) {

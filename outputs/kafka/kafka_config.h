@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,9 @@ struct KafkaOutputConfig {
 
 // Reads the Kafka keys of one [[outputs]] table into `out` (errors go to the reader).
 void parse_kafka_output(TableReader& reader, KafkaOutputConfig& out);
+
+// Writes the effective settings as TOML keys (`logship check`); secret properties masked.
+void format_settings(std::ostream& out, const KafkaOutputConfig& settings);
 
 struct KafkaConfDeleter {
   void operator()(rd_kafka_conf_s* conf) const;
