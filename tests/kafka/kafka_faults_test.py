@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Faults on the produce path: retriable errors injected by the brokers lose and duplicate
+nothing (idempotent producer); a SIGKILLed agent restarted from its checkpoints ships every
+line at least once, with duplicates bounded by what was in flight."""
+
+import signal
+
+import kafka_harness as h
+
+MEMORY_LIMIT = 16 << 20
+
+
+class FaultsTest(h.KafkaTest):
+    topics = (("logs", 6),)
+
+    def test_retriable_produce_errors_lose_nothing_and_duplicate_nothing(self):
+        files, expected = [], []
+        for file_id in range(2):
+            lines = h.make_lines(file_id, 25_000)
+            h.write_lines(self.path(f"app{file_id}.log"), lines)
+            files.append(self.path(f"app{file_id}.log"))
+            expected += lines
+        self.kafka.command("produce_errors 40 NOT_LEADER_FOR_PARTITION REQUEST_TIMED_OUT")
+        proc = self.logship(h.tail_args(self.kafka.bootstrap, "logs", files))
+        self.assert_exit(proc, 120, "logship tail to ship 50k lines through produce errors")
+        self.assertEqual(h.produced_count(self.kafka.bootstrap, "logs"), len(expected))
+        messages = h.consume(self.kafka.bootstrap, "logs", len(expected))
+        self.assert_all_arrived(messages, expected)
+
+    def test_sigkill_mid_run_and_restart_ships_every_line_at_least_once(self):
+        lines = h.make_lines(2, 60_000)
+        log, data = self.path("app.log"), self.path("data")
+        h.write_lines(log, lines[:30_000])
+        args = h.tail_args(self.kafka.bootstrap, "logs", [log], "-f", "--data-dir", data,
+                           "--memory-limit", str(MEMORY_LIMIT))
+        proc = self.logship(args)
+        self.assertGreaterEqual(h.produced_count(self.kafka.bootstrap, "logs", 30_000), 30_000)
+        # Kill it while the second half is read but cannot be acknowledged.
+        self.kafka.all_brokers("down")
+        h.write_lines(log, lines[30_000:], mode="ab")
+        self.assertIsNone(proc.poll(), "logship exited before it was killed")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        self.kafka.all_brokers("up")
+
+        restarted = self.logship(args, name="logship-restarted")
+        h.wait_until(lambda: h.produced_count(self.kafka.bootstrap, "logs", timeout=5) >=
+                     len(lines), 120, f"{len(lines)} lines in Kafka after the restart")
+        self.assertEqual(h.stop_logship(restarted), 0, self.log_text("logship-restarted"))
+        messages = h.consume(self.kafka.bootstrap, "logs", len(lines))
+        duplicates = self.assert_all_arrived(messages, lines, allow_duplicates=True)
+        # Duplicates are what was delivered but not yet checkpointed: at most what the
+        # memory limit lets be in flight.
+        in_flight_bound = MEMORY_LIMIT // min(len(line) + 1 for line in lines)
+        print(f"duplicates after SIGKILL and restart: {duplicates} (bound {in_flight_bound})")
+        self.assertLessEqual(duplicates, in_flight_bound)
+
+
+if __name__ == "__main__":
+    h.main()
