@@ -13,6 +13,7 @@
 
 #include "agent/result.h"
 #include "outputs/kafka/kafka_config.h"
+#include "outputs/loki/loki_config.h"
 
 namespace logship {
 
@@ -52,7 +53,8 @@ struct StdoutOutputConfig {
 
 struct NullOutputConfig {};
 
-using OutputSettings = std::variant<StdoutOutputConfig, NullOutputConfig, KafkaOutputConfig>;
+using OutputSettings =
+    std::variant<StdoutOutputConfig, NullOutputConfig, KafkaOutputConfig, LokiOutputConfig>;
 
 struct OutputConfig {
   std::string name;

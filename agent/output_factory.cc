@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "outputs/kafka/kafka_output.h"
+#include "outputs/loki/loki_output.h"
 #include "outputs/null/null_output.h"
 #include "outputs/stdout/stdout_output.h"
 
@@ -30,6 +31,14 @@ struct OutputBuilder {
           std::cerr << ("logship: kafka: " + std::string(line) + "\n");
         }};
     auto output = KafkaOutput::create(settings, *context.budget, std::move(events));
+    if (!output) return std::unexpected(output.error());
+    return std::unique_ptr<Output>(std::move(*output));
+  }
+  Result<std::unique_ptr<Output>> operator()(const LokiOutputConfig& settings) const {
+    auto output = LokiOutput::create(settings, std::make_shared<LokiStats>(),
+                                     [](std::string_view line) {
+                                       std::cerr << ("logship: " + std::string(line) + "\n");
+                                     });
     if (!output) return std::unexpected(output.error());
     return std::unique_ptr<Output>(std::move(*output));
   }

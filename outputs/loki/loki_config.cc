@@ -1,5 +1,6 @@
 #include "outputs/loki/loki_config.h"
 
+#include "agent/config_format.h"
 #include "agent/config_reader.h"
 #include "outputs/loki/http_url.h"
 #include "outputs/loki/labels.h"
@@ -42,6 +43,24 @@ void parse_loki_output(TableReader& reader, LokiOutputConfig& out) {
   if (out.max_backoff < out.min_backoff) {
     reader.fail("max_backoff", "must not be less than min_backoff");
   }
+}
+
+void format_settings(std::ostream& out, const LokiOutputConfig& settings) {
+  write_toml(out, "url", settings.url);
+  write_toml(out, "labels", settings.labels);
+  write_toml(out, "tenant", settings.tenant);
+  write_toml(out, "basic_auth_user", settings.basic_auth_user);
+  write_toml(out, "basic_auth_password", settings.basic_auth_password);
+  write_toml(out, "bearer_token_file", settings.bearer_token_file);
+  write_toml(out, "ca_file", settings.ca_file);
+  write_toml(out, "encoding", settings.encoding == LokiEncoding::kJson ? "json" : "protobuf");
+  write_toml_size(out, "batch_bytes", settings.batch_bytes);
+  write_toml_duration(out, "linger", settings.linger);
+  write_toml(out, "max_concurrent_requests", settings.max_concurrent_requests);
+  write_toml(out, "max_streams", settings.max_streams);
+  write_toml_duration(out, "request_timeout", settings.request_timeout);
+  write_toml_duration(out, "min_backoff", settings.min_backoff);
+  write_toml_duration(out, "max_backoff", settings.max_backoff);
 }
 
 }  // namespace logship

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <string>
 
 namespace logship {
@@ -51,5 +52,8 @@ struct LokiOutputConfig {
 
 // Reads the Loki keys of one [[outputs]] table into `out` (errors go to the reader).
 void parse_loki_output(TableReader& reader, LokiOutputConfig& out);
+
+// Writes the effective settings as TOML keys (`logship check`); the password is masked.
+void format_settings(std::ostream& out, const LokiOutputConfig& settings);
 
 }  // namespace logship
