@@ -181,6 +181,15 @@ FileInputCounts FileInput::counts() const {
     counts.lines.lines += tailer->counts().lines;
     counts.lines.split_lines += tailer->counts().split_lines;
     counts.lines.truncated_lines += tailer->counts().truncated_lines;
+    const ParseStats& parse = tailer->parse_stats();
+    counts.parse.records += parse.records;
+    counts.parse.parse_failed += parse.parse_failed;
+    counts.parse.timestamp_failed += parse.timestamp_failed;
+    counts.parse.partials_joined += parse.partials_joined;
+    counts.parse.multiline_joined += parse.multiline_joined;
+    counts.parse.limit_splits += parse.limit_splits;
+    counts.parse.timeout_flushes += parse.timeout_flushes;
+    counts.parse.dropped += parse.dropped;
   }
   return counts;
 }

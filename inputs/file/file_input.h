@@ -33,6 +33,7 @@ struct FileInputCounts {
   uint64_t files = 0;
   uint64_t bytes = 0;
   FramerCounts lines;
+  ParseStats parse;
 };
 
 class FileInput final : public Input {

@@ -86,7 +86,8 @@ Tailer::Tailer(std::shared_ptr<const Source> source, UniqueFd fd, uint64_t offse
       options_(options),
       framer_(options.max_line_bytes, options.long_lines),
       tracker_(std::make_shared<OffsetTracker>(offset)),
-      read_offset_(offset) {}
+      read_offset_(offset),
+      parser_(options.parser) {}
 
 Result<Tailer::ReadOutcome> Tailer::read(MemoryLease lease, int64_t now_ns) {
   ByteBuffer buffer(next_read_bytes());
@@ -109,19 +110,31 @@ Result<Tailer::ReadOutcome> Tailer::read(MemoryLease lease, int64_t now_ns) {
 }
 
 std::optional<Batch> Tailer::flush_partial(MemoryLease lease, int64_t now_ns) {
-  if (carry_.empty()) return std::nullopt;
+  if (!has_partial()) return std::nullopt;
   ByteBuffer buffer(carry_.size());
-  buffer.append(carry_);
   std::vector<Record> records;
-  framer_.flush(carry_, 0, read_offset_ - carry_.size(), now_ns, records);
-  carry_.clear();
-  return make_batch(std::move(buffer), std::move(records), std::move(lease));
+  if (!carry_.empty()) {
+    buffer.append(carry_);
+    framer_.flush(carry_, 0, read_offset_ - carry_.size(), now_ns, records);
+    carry_.clear();
+  }
+  return make_batch(std::move(buffer), std::move(records), std::move(lease), /*final=*/true);
 }
 
-Batch Tailer::make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryLease lease) {
-  const uint64_t end_offset = read_offset_ - carry_.size();
+Batch Tailer::make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryLease lease,
+                         bool final) {
+  uint64_t end_offset = read_offset_ - carry_.size();
+  std::vector<Field> fields;
+  if (parser_ && !parser_->passthrough()) {
+    const BatchParts parts{buffer, records, fields};
+    parser_->parse(parts, parse_stats_);
+    if (final) parser_->flush(parts, parse_stats_);
+    end_offset = parser_->ack_end(end_offset);
+  }
   AckHandle ack(tracker_, tracker_->register_batch(end_offset));
-  return Batch(source_, std::move(buffer), std::move(records), std::move(lease), std::move(ack));
+  Batch batch(source_, std::move(buffer), std::move(records), std::move(lease), std::move(ack));
+  batch.mutable_fields() = std::move(fields);
+  return batch;
 }
 
 }  // namespace logship

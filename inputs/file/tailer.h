@@ -15,6 +15,7 @@
 #include "agent/result.h"
 #include "agent/unique_fd.h"
 #include "inputs/file/framer.h"
+#include "inputs/parse/file_parser.h"
 
 namespace logship {
 
@@ -27,6 +28,8 @@ struct TailerOptions {
   uint64_t max_line_bytes = 256 * 1024;
   LongLines long_lines = LongLines::kSplit;
   size_t chunk_bytes = 256 * 1024;
+  // Each tailer parses its batches with its own copy; nullopt ships lines as framed.
+  std::optional<FileParser> parser;
 };
 
 class Tailer {
@@ -46,10 +49,12 @@ class Tailer {
 
   // The held incomplete line as a batch of one record, if there is one.
   std::optional<Batch> flush_partial(MemoryLease lease, int64_t now_ns);
-  bool has_partial() const { return !carry_.empty(); }
+  // An incomplete line, or lines the parser holds (CRI partials, a multi-line record).
+  bool has_partial() const { return !carry_.empty() || (parser_ && parser_->holding()); }
 
   const Source& source() const { return *source_; }
   const FramerCounts& counts() const { return framer_.counts(); }
+  const ParseStats& parse_stats() const { return parse_stats_; }
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t unacknowledged() const { return tracker_->pending() + tracker_->dropped(); }
   uint64_t committed_offset() const { return tracker_->committed_offset(); }
@@ -57,7 +62,10 @@ class Tailer {
  private:
   Tailer(std::shared_ptr<const Source> source, UniqueFd fd, uint64_t offset,
          const TailerOptions& options);
-  Batch make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryLease lease);
+  // Parses the framed records (flushing what the parser holds when `final`), then registers
+  // the batch up to where the parser holds nothing back.
+  Batch make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryLease lease,
+                   bool final = false);
 
   std::shared_ptr<const Source> source_;
   UniqueFd fd_;
@@ -67,6 +75,8 @@ class Tailer {
   uint64_t read_offset_;    // file offset of the next byte read()
   std::string carry_;       // incomplete line, starting at read_offset_ - carry_.size()
   uint64_t bytes_read_ = 0;
+  std::optional<FileParser> parser_;
+  ParseStats parse_stats_;
 };
 
 // Offset where the last `lines` lines of the file begin (a final line without '\n'

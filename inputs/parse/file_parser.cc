@@ -166,7 +166,15 @@ void FileParser::emit(const AssembledRecord& record) {
 
 void FileParser::finish() {
   if (!extra_.empty()) {
-    const uint32_t base = parts_->bytes.append(extra_).begin;
+    ByteBuffer& bytes = parts_->bytes;
+    if (bytes.size() + extra_.size() > bytes.capacity()) {
+      // Grow to exactly what is needed: append() would double the buffer, and the batch's
+      // memory accounting follows its capacity.
+      ByteBuffer exact(bytes.size() + extra_.size());
+      exact.append({bytes.data(), bytes.size()});
+      bytes = std::move(exact);
+    }
+    const uint32_t base = bytes.append(extra_).begin;
     for (size_t i = first_record_; i < parts_->records.size(); ++i) {
       fix_up(parts_->records[i].line, base);
     }

@@ -99,9 +99,9 @@ class RecordAssembler {
   static void append(std::string_view buffer, Pending& pending, std::string_view separator,
                      std::string_view text);
 
-  const LineFormat format_;
-  const uint64_t max_line_bytes_;
-  const MultilineConfig multiline_;
+  LineFormat format_;
+  uint64_t max_line_bytes_;
+  MultilineConfig multiline_;
   MultilineRule rule_;
   FieldCollector docker_scratch_;
   Pending partials_[2];  // per stream: stdout, stderr (or anything else)
