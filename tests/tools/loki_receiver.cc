@@ -41,6 +41,7 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr auto kInFlightGrace = std::chrono::milliseconds(100);
 
 struct Options {
   int port = 0;
@@ -93,7 +94,11 @@ class Receiver {
     std::lock_guard lock(mutex_);
     const auto now = Clock::now();
     ++counters_.requests;
-    if (now < not_before_) ++counters_.retry_after_violations;
+    // A request arriving within kInFlightGrace of the 429 was already on its way when the
+    // client got the answer; any later one before Retry-After elapsed is a violation.
+    if (now < not_before_ && now - retry_after_sent_ > kInFlightGrace) {
+      ++counters_.retry_after_violations;
+    }
     while (!script_.empty()) {
       Phase& phase = script_.front();
       if (!phase.started) phase.started = now;
@@ -117,6 +122,7 @@ class Receiver {
         fault.retry_after_s = phase.retry_after_s;
         if (fault.retry_after_s >= 0) {
           not_before_ = std::max(not_before_, now + std::chrono::seconds(fault.retry_after_s));
+          retry_after_sent_ = now;
         }
       }
       return fault;
@@ -274,6 +280,7 @@ class Receiver {
   Counters counters_;
   std::deque<Phase> script_;
   Clock::time_point not_before_{};
+  Clock::time_point retry_after_sent_{};
   std::unordered_map<std::string, std::pair<int64_t, std::string>> last_;
 };
 
