@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/result.h"
+#include "inputs/parse/parse_config.h"
 #include "outputs/kafka/kafka_config.h"
 #include "outputs/loki/loki_config.h"
 
@@ -45,6 +46,8 @@ struct InputConfig {
   // A final line without '\n' is shipped as a line once the file was quiet this long.
   std::chrono::milliseconds flush_partial_after = 5s;
   std::map<std::string, std::string> labels;
+  // regex, timestamp, multiline, drop_if/keep_if, rename, remove (inputs/parse).
+  ParseConfig parse;
 };
 
 struct StdoutOutputConfig {

@@ -1,5 +1,6 @@
 // load_config: TOML file -> validated Config. One parse function per section; toml++'s
 // exceptions are caught here and turned into file:line:col messages.
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -16,6 +17,56 @@ void parse_agent(TableReader& reader, AgentConfig& out) {
   reader.read_duration("shutdown_timeout", out.shutdown_timeout);
   reader.read("metrics_listen", out.metrics_listen);
   reader.finish();
+}
+
+// The parsing keys of an input (inputs/parse/parse_config.h).
+void parse_input_parsing(TableReader& reader, ParseConfig& out) {
+  reader.read("regex", out.regex);
+  if (auto timestamp = reader.table("timestamp")) {
+    timestamp->read("field", out.timestamp.field);
+    timestamp->read_choice("format", out.timestamp.format,
+                           {{"rfc3339", TimestampFormat::kRfc3339},
+                            {"unix", TimestampFormat::kUnixSeconds},
+                            {"unix_ms", TimestampFormat::kUnixMillis},
+                            {"unix_ns", TimestampFormat::kUnixNanos},
+                            {"pattern", TimestampFormat::kPattern}});
+    timestamp->read("pattern", out.timestamp.pattern);
+    timestamp->finish();
+  }
+  if (auto multiline = reader.table("multiline")) {
+    MultilineConfig& m = out.multiline;
+    multiline->read_choice("mode", m.mode,
+                           {{"off", MultilineMode::kOff},
+                            {"start_pattern", MultilineMode::kStartPattern},
+                            {"java", MultilineMode::kJava},
+                            {"python", MultilineMode::kPython},
+                            {"go", MultilineMode::kGo}});
+    multiline->read("start_pattern", m.start_pattern);
+    if (!m.start_pattern.empty() && m.mode == MultilineMode::kOff) {
+      m.mode = MultilineMode::kStartPattern;
+    }
+    int64_t max_lines = m.max_lines;
+    multiline->read("max_lines", max_lines);
+    if (max_lines < 1) multiline->fail("max_lines", "must be at least 1");
+    m.max_lines = static_cast<uint32_t>(std::max<int64_t>(1, max_lines));
+    multiline->read_size("max_bytes", m.max_bytes);
+    multiline->read_duration("flush_after", m.flush_after);
+    multiline->finish();
+  }
+  for (auto [key, list] : {std::pair{"drop_if", &out.drop_if}, {"keep_if", &out.keep_if}}) {
+    for (auto& match : reader.tables(key)) {
+      FieldMatch& m = list->emplace_back();
+      match.read("field", m.field);
+      match.read("matches", m.matches);
+      if (m.field.empty()) match.fail("field", "name the field to match");
+      match.finish();
+    }
+  }
+  std::map<std::string, std::string> rename;
+  reader.read("rename", rename);
+  out.rename.assign(rename.begin(), rename.end());
+  reader.read("remove", out.remove);
+  reader.read("kubernetes_labels", out.kubernetes_labels);
 }
 
 void parse_input(TableReader& reader, InputConfig& out) {
@@ -39,6 +90,7 @@ void parse_input(TableReader& reader, InputConfig& out) {
                      {{"split", LongLines::kSplit}, {"truncate", LongLines::kTruncate}});
   reader.read_duration("flush_partial_after", out.flush_partial_after);
   reader.read("labels", out.labels);
+  parse_input_parsing(reader, out.parse);
   reader.finish();
 }
 
