@@ -36,20 +36,25 @@ class PushRequestBuilder {
   uint64_t bytes() const { return bytes_; }
   LokiEncoding encoding() const { return encoding_; }
 
-  // The request body: snappy(protobuf) or JSON. Leaves the builder empty.
-  std::string finish();
+  // Writes the request body (snappy(protobuf) or JSON) into `body`, replacing its content
+  // but reusing its capacity.
+  void encode(std::string& body) const;
+  // Empties the builder, keeping its buffers for the next request (no reallocation).
+  void clear();
 
  private:
   struct StreamPart {
-    const StreamLabels* labels;
+    const StreamLabels* labels = nullptr;
     std::string entries;  // encoded entries, in order
   };
   StreamPart& part(uint32_t stream_id, const StreamLabels& labels);
-  std::string finish_protobuf();
-  std::string finish_json();
+  void encode_protobuf(std::string& body) const;
+  void encode_json(std::string& body) const;
 
   LokiEncoding encoding_;
+  // parts_[0, used_) are this request's streams; the rest are spare buffers.
   std::vector<StreamPart> parts_;
+  size_t used_ = 0;
   std::unordered_map<uint32_t, size_t> index_;
   uint32_t last_stream_ = 0;
   size_t last_part_ = SIZE_MAX;

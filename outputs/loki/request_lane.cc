@@ -55,7 +55,7 @@ bool RequestLane::append(std::unique_lock<std::mutex>& lock,
   if (open_.builder.bytes() < shared_.config.batch_bytes) return true;
   // Full: seal it, waiting while the previous sealed request has not been taken yet.
   if (!room_.wait(lock, stop, [&] { return sealed_.empty(); })) return false;
-  sealed_.push_back(std::exchange(open_, Request(shared_.config.encoding)));
+  sealed_.push_back(std::exchange(open_, fresh_request()));
   work_.notify_one();
   return true;
 }
@@ -79,7 +79,7 @@ bool RequestLane::next_request(std::stop_token stop, Request& out) {
     if (!open_.builder.empty()) {
       const auto due = open_.opened + shared_.config.linger;
       if (flushing_ || Clock::now() >= due) {
-        out = std::exchange(open_, Request(shared_.config.encoding));
+        out = std::exchange(open_, fresh_request());
         return true;
       }
       work_.wait_until(lock, stop, due, [&] { return !sealed_.empty() || flushing_; });
@@ -89,11 +89,23 @@ bool RequestLane::next_request(std::stop_token stop, Request& out) {
   }
 }
 
+RequestLane::Request RequestLane::fresh_request() {
+  if (spares_.empty()) return Request(shared_.config.encoding);
+  Request request = std::move(spares_.back());
+  spares_.pop_back();
+  return request;
+}
+
 void RequestLane::run(std::stop_token stop) {
   Request request(shared_.config.encoding);
   while (next_request(stop, request)) {
     deliver(request, stop);
-    request = Request(shared_.config.encoding);  // drops abandoned parts on shutdown
+    // Drops parts abandoned on shutdown; keeps the buffers for a later request.
+    request.batches.clear();
+    request.builder.clear();
+    std::lock_guard lock(mutex_);
+    // One open, one sealed and one in flight is the most a lane ever holds.
+    if (spares_.size() < 2) spares_.push_back(std::move(request));
   }
 }
 
@@ -112,7 +124,8 @@ bool RequestLane::pause(std::chrono::milliseconds delay, std::stop_token stop) {
 
 void RequestLane::deliver(Request& request, std::stop_token stop) {
   const uint64_t entries = request.builder.entries();
-  const std::string body = request.builder.finish();
+  request.builder.encode(body_);
+  const std::string& body = body_;
   std::minstd_rand random(static_cast<uint32_t>(seed_++));
   Backoff backoff(shared_.config.min_backoff, shared_.config.max_backoff, [&random] {
     return std::uniform_real_distribution<double>(0.0, 1.0)(random);

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -69,6 +70,8 @@ class RequestLane {
     std::chrono::steady_clock::time_point opened;
   };
 
+  // A cleared request to fill next, reusing a delivered one's buffers. Lock held.
+  Request fresh_request();
   void run(std::stop_token stop);
   bool next_request(std::stop_token stop, Request& out);
   void deliver(Request& request, std::stop_token stop);
@@ -83,8 +86,11 @@ class RequestLane {
   std::condition_variable_any room_;   // send() waits for the sealed slot
   Request open_;
   std::deque<Request> sealed_;
+  // Buffers of delivered requests, reused so that steady state allocates nothing.
+  std::vector<Request> spares_;
   bool flushing_ = false;
   bool failing_ = false;  // lane thread only: inside a retry episode (logged once)
+  std::string body_;      // lane thread only: the encoded body, capacity reused
   std::jthread thread_;   // last: stops and joins before the members above go
 };
 

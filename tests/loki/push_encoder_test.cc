@@ -18,7 +18,9 @@ TEST_CASE("protobuf push: streams keep their entries in order, decoded independe
   builder.add(1, kApp, 5, "");
   CHECK(builder.entries() == 4);
   CHECK(builder.bytes() > 0);
-  std::string body = builder.finish();
+  std::string body;
+  builder.encode(body);
+  builder.clear();
   CHECK(builder.empty());
 
   std::string scratch;
@@ -39,7 +41,8 @@ TEST_CASE("protobuf push: streams keep their entries in order, decoded independe
 TEST_CASE("invalid UTF-8 in a line is replaced so Loki accepts it") {
   PushRequestBuilder builder(LokiEncoding::kProtobuf);
   builder.add(1, kApp, 10, "ok \xC3\xA9 then bad \xFF\xFE end");
-  std::string body = builder.finish();
+  std::string body;
+  builder.encode(body);
   std::string scratch;
   std::vector<loki_test::PushStream> streams;
   REQUIRE(loki_test::decode_push_protobuf(body, scratch, streams).empty());
@@ -53,7 +56,8 @@ TEST_CASE("JSON push has Loki's shape and escapes lines") {
   builder.add(7, kApp, 42, "say \"hi\"\n");
   builder.add(8, kDb, 43, "x");
   builder.add(7, kApp, 44, "y");
-  std::string body = builder.finish();
+  std::string body;
+  builder.encode(body);
   CHECK(body ==
         R"({"streams":[{"stream":{"job":"app"},"values":[["42","say \"hi\"\n"],["44","y"]]},)"
         R"({"stream":{"job":"db","level":"warn"},"values":[["43","x"]]}]})");
@@ -69,6 +73,57 @@ TEST_CASE("varints encode as protobuf expects") {
   CHECK(varint_size(300) == 2);
   CHECK(varint_size(0) == 1);
   CHECK(varint_size(UINT64_MAX) == 10);
+}
+
+}  // namespace
+}  // namespace logship
+
+namespace logship {
+namespace {
+
+TEST_CASE("a cleared builder encodes only what was added after, reusing its buffers") {
+  PushRequestBuilder builder(LokiEncoding::kProtobuf);
+  builder.add(1, kApp, 10, "old");
+  builder.add(2, kDb, 11, "old too");
+  builder.clear();
+  builder.add(2, kDb, 12, "new");
+  std::string body = "previous content";
+  builder.encode(body);
+  std::string scratch;
+  std::vector<loki_test::PushStream> streams;
+  REQUIRE(loki_test::decode_push_protobuf(body, scratch, streams).empty());
+  REQUIRE(streams.size() == 1);
+  CHECK(streams[0].labels == kDb.text);
+  REQUIRE(streams[0].entries.size() == 1);
+  CHECK(streams[0].entries[0].line == "new");
+}
+
+TEST_CASE("a request larger than snappy's 64 KiB blocks, across many streams, round-trips") {
+  PushRequestBuilder builder(LokiEncoding::kProtobuf);
+  std::vector<StreamLabels> labels;
+  for (int s = 0; s < 7; ++s) {
+    labels.push_back({"{s=\"" + std::to_string(s) + "\"}", ""});
+  }
+  for (int i = 0; i < 5000; ++i) {
+    builder.add(i % 7, labels[i % 7], i, "line " + std::to_string(i) + std::string(i % 50, 'x'));
+  }
+  std::string body;
+  builder.encode(body);
+  std::string scratch;
+  std::vector<loki_test::PushStream> streams;
+  REQUIRE(loki_test::decode_push_protobuf(body, scratch, streams).empty());
+  REQUIRE(streams.size() == 7);
+  size_t total = 0;
+  for (size_t s = 0; s < streams.size(); ++s) {
+    CHECK(streams[s].labels == labels[s].text);
+    for (size_t k = 0; k < streams[s].entries.size(); ++k) {
+      const int i = static_cast<int>(k * 7 + s);
+      CHECK(streams[s].entries[k].timestamp_ns == i);
+      CHECK(streams[s].entries[k].line == "line " + std::to_string(i) + std::string(i % 50, 'x'));
+    }
+    total += streams[s].entries.size();
+  }
+  CHECK(total == 5000);
 }
 
 }  // namespace
