@@ -74,6 +74,26 @@ Result<LabelTemplate> LabelTemplate::compile(std::string_view name,
   return result;
 }
 
+LabelTemplate LabelTemplate::literal(std::string_view name, std::string_view value) {
+  LabelTemplate result;
+  result.name_ = sanitize_label_name(name);
+  if (!value.empty()) result.parts_.push_back({Part::Kind::kLiteral, std::string(value)});
+  return result;
+}
+
+std::vector<LabelTemplate> source_label_templates(
+    const std::vector<std::pair<std::string, std::string>>& source_labels) {
+  std::vector<LabelTemplate> templates;
+  for (const auto& [name, value] : source_labels) {
+    auto compiled = LabelTemplate::compile(name, value);
+    templates.push_back(compiled ? std::move(*compiled) : LabelTemplate::literal(name, value));
+  }
+  std::ranges::stable_sort(templates, {}, &LabelTemplate::name);
+  auto duplicates = std::ranges::unique(templates, {}, &LabelTemplate::name);
+  templates.erase(duplicates.begin(), duplicates.end());
+  return templates;
+}
+
 void LabelTemplate::render(const Batch& batch, const Record& record, std::string& out) const {
   for (const Part& part : parts_) {
     switch (part.kind) {

@@ -26,6 +26,8 @@ inline constexpr size_t kMaxLabelValueBytes = 2048;
 class LabelTemplate {
  public:
   static Result<LabelTemplate> compile(std::string_view name, std::string_view value_template);
+  // A label whose value is `value` as written, braces and all.
+  static LabelTemplate literal(std::string_view name, std::string_view value);
 
   const std::string& name() const { return name_; }
   // True when the value depends only on the batch's source, not on the record.
@@ -49,6 +51,12 @@ using LabelPairs = std::vector<std::pair<std::string, std::string>>;
 // sanitising is an error). Empty config: the input's labels are used at run time.
 Result<std::vector<LabelTemplate>> compile_label_templates(
     const std::vector<std::pair<std::string, std::string>>& config_labels);
+
+// Templates from an input's labels, for an output without `labels`: values may use
+// {fields.NAME} (`logship tail --label level={fields.level}`); a value that is not a valid
+// template is taken literally; a later duplicate name after sanitising is ignored.
+std::vector<LabelTemplate> source_label_templates(
+    const std::vector<std::pair<std::string, std::string>>& source_labels);
 
 // Renders the label set of one record: sorted, empty values left out (Loki ignores them),
 // values made valid UTF-8 and cut to kMaxLabelValueBytes. With no templates the source's

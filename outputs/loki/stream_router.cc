@@ -21,20 +21,28 @@ StreamLabels wire_labels(const LabelPairs& pairs) {
 
 }  // namespace
 
-StreamRouter::StreamRouter(std::vector<LabelTemplate> templates, uint64_t max_streams,
-                           uint32_t lanes)
-    : templates_(std::move(templates)), max_streams_(max_streams), lanes_(lanes) {
-  for (const LabelTemplate& label : templates_) {
+StreamRouter::TemplateSet StreamRouter::make_set(std::vector<LabelTemplate> templates) {
+  TemplateSet set;
+  set.all = std::move(templates);
+  for (const LabelTemplate& label : set.all) {
     if (label.per_source()) {
-      source_templates_.push_back(label);
+      set.source_only.push_back(label);
     } else {
-      per_source_ = false;
+      set.per_source = false;
     }
   }
+  return set;
 }
 
+StreamRouter::StreamRouter(std::vector<LabelTemplate> templates, uint64_t max_streams,
+                           uint32_t lanes)
+    : configured_(make_set(std::move(templates))),
+      use_source_labels_(configured_.all.empty()),
+      max_streams_(max_streams),
+      lanes_(lanes) {}
+
 void StreamRouter::start_batch(const Batch& batch) {
-  // The key of the source-only part: input name, path and labels pin it down.
+  // The key of the source-only part: input name and labels pin it down.
   source_key_.clear();
   source_key_ += batch.source().input_name;
   source_key_ += '\0';
@@ -44,8 +52,18 @@ void StreamRouter::start_batch(const Batch& batch) {
     source_key_ += value;
     source_key_ += '\0';
   }
+  active_ = &configured_;
+  if (use_source_labels_) {
+    auto it = source_sets_.find(source_key_);
+    if (it == source_sets_.end()) {
+      it = source_sets_
+               .emplace(source_key_, make_set(source_label_templates(batch.source().labels)))
+               .first;
+    }
+    active_ = &it->second;
+  }
   batch_stream_ = nullptr;
-  if (per_source_ && !batch.records().empty()) {
+  if (active_->per_source && !batch.records().empty()) {
     // No template reads a field, so every record of the batch shares one label set.
     batch_stream_ = &find_or_add(source_key_, batch, batch.records().front(), false);
   }
@@ -55,7 +73,7 @@ Stream& StreamRouter::route(const Batch& batch, const Record& record) {
   if (batch_stream_ != nullptr) return *batch_stream_;
   key_ = source_key_;
   key_ += '\x01';
-  for (const LabelTemplate& label : templates_) {
+  for (const LabelTemplate& label : active_->all) {
     if (label.per_source()) continue;
     label.render(batch, record, key_);
     key_ += '\0';
@@ -74,8 +92,8 @@ Stream& StreamRouter::find_or_add(const std::string& key, const Batch& batch,
   auto stream = std::make_unique<Stream>();
   stream->id = static_cast<uint32_t>(streams_.size());
   stream->lane = stream->id % lanes_;
-  stream->labels = wire_labels(
-      render_labels(drop_field_labels ? source_templates_ : templates_, batch, record));
+  const auto& templates = drop_field_labels ? active_->source_only : active_->all;
+  stream->labels = wire_labels(render_labels(templates, batch, record));
   Stream& added = *stream;
   streams_.emplace(key, std::move(stream));
   return added;

@@ -44,6 +44,13 @@ class StreamRouter {
   uint64_t records_over_stream_limit() const { return over_limit_; }
 
  private:
+  // The label templates in force for a batch, split by what they depend on.
+  struct TemplateSet {
+    std::vector<LabelTemplate> all;
+    std::vector<LabelTemplate> source_only;  // `all` without {fields.*} ones
+    bool per_source = true;                  // no template reads a field
+  };
+  static TemplateSet make_set(std::vector<LabelTemplate> templates);
   Stream& find_or_add(const std::string& key, const Batch& batch, const Record& record,
                       bool drop_field_labels);
 
@@ -52,9 +59,10 @@ class StreamRouter {
     size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
 
-  std::vector<LabelTemplate> templates_;
-  std::vector<LabelTemplate> source_templates_;  // templates_ without {fields.*} ones
-  bool per_source_ = true;
+  TemplateSet configured_;
+  bool use_source_labels_;  // no labels configured: each input's labels are the templates
+  std::unordered_map<std::string, TemplateSet, StringHash, std::equal_to<>> source_sets_;
+  const TemplateSet* active_ = nullptr;
   uint64_t max_streams_;
   uint32_t lanes_;
   std::unordered_map<std::string, std::unique_ptr<Stream>, StringHash, std::equal_to<>>

@@ -70,7 +70,7 @@ run_case() {
   local log=$dir/time.$name
   /usr/bin/time -f "%e %U %S %M" -o "$log" "$logship" tail --from-head --parser json \
     --memory-limit "$memory_limit" --output loki \
-    --loki-url "http://127.0.0.1:$port/loki/api/v1/push" "$@" "${files[@]}" \
+    --loki-url "http://127.0.0.1:$port/loki/api/v1/push" "$@" -- "${files[@]}" \
     > /dev/null 2> "$dir/stderr.$name" || { echo "$name: logship failed:"; cat "$dir/stderr.$name"; }
   local stats receiver_cpu
   stats=$(python3 -c "import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:$port/stats').read().decode())")
@@ -97,8 +97,8 @@ PY
 }
 
 echo "corpus: $((bytes / 1048576)) MiB in ${#files[@]} files, memory_limit $memory_limit"
-run_case one_label_set --label job=bench
-run_case ten_label_sets --label job=bench --label "svc={fields.svc}"
+run_case one_label_set --label=job=bench
+run_case ten_label_sets --label=job=bench "--label=svc={fields.svc}"
 
 if [ -x "$output_bench" ]; then
   coproc RECEIVER { exec "$receiver"; }

@@ -184,8 +184,8 @@ class JsonLevels500k(LokiTest):
         for i, n in enumerate(counts):
             files.append(self.path(f"app{i}.log"))
             write_json_logs(files[-1], i, n)
-        result = self.tail("--parser", "json", "--label", "job=app",
-                           "--label", "level={fields.level}", *files)
+        result = self.tail("--parser", "json", "--label=job=app", "--label=level={fields.level}",
+                           "--", *files)
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
         entries = self.receiver.entries()
         self.assertEqual(len(entries), 500_000)
@@ -223,7 +223,7 @@ class RejectedBatch(LokiTest):
     def test_a_400_rejects_one_push_and_later_ones_flow(self):
         self.receiver.control("ok count=1\n400 count=1\n")
         write_json_logs(self.path("a.log"), 0, 40_000)
-        result = self.tail("--label", "job=app", self.path("a.log"))
+        result = self.tail("--label=job=app", "--", self.path("a.log"))
         stderr = result.stderr.decode(errors="replace")
         self.assertEqual(result.returncode, 0, stderr)
         marker = "entries rejected with HTTP 400"
@@ -242,7 +242,7 @@ class Utf8AndLongLines(LokiTest):
         long_line = b"".join(b"%07d " % i for i in range(1 << 17))[: 1 << 20]
         with open(self.path("a.log"), "wb") as f:
             f.write(b"before \xff\xfe bad bytes \xc3\n" + long_line + b"\nafter\n")
-        result = self.tail("--label", "job=raw", self.path("a.log"))
+        result = self.tail("--label=job=raw", "--", self.path("a.log"))
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
         lines = [e["line"] for e in self.receiver.entries()]
         self.assertEqual(self.receiver.stats()["invalid_requests"], 0)

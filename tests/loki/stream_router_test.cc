@@ -71,3 +71,23 @@ TEST_CASE("over max_streams, records lose field labels and are counted") {
 
 }  // namespace
 }  // namespace logship
+
+namespace logship {
+namespace {
+
+TEST_CASE("without configured labels, input label values may template fields") {
+  StreamRouter router({}, 100, 1);
+  auto batch = loki_testing::make_batch(
+      loki_testing::make_source({{"job", "app"}, {"level", "{fields.level}"}, {"odd", "{x"}}),
+      {{"a", 1, {{"level", "warn"}}}, {"b", 1, {}}});
+  router.start_batch(batch);
+  CHECK(router.route(batch, batch.records()[0]).labels.text ==
+        R"({job="app", level="warn", odd="{x"})");
+  CHECK(router.route(batch, batch.records()[1]).labels.text == R"({job="app", odd="{x"})");
+  auto plain = loki_testing::make_batch(loki_testing::make_source({}), {{"c"}});
+  router.start_batch(plain);
+  CHECK(router.route(plain, plain.records()[0]).labels.text == R"({job="logship"})");
+}
+
+}  // namespace
+}  // namespace logship
