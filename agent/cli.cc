@@ -69,10 +69,7 @@ int run_cli(int argc, char** argv) {
   if (run->parsed()) return run_service(config_path);
   if (check->parsed()) return run_check(config_path);
   if (version->parsed()) return run_version();
-  if (offsets->parsed()) {
-    std::cerr << "logship offsets: checkpoints are not yet supported\n";
-    return kExitUsage;
-  }
+  if (offsets->parsed()) return run_offsets(offsets_action, config_path);
   return run_tail(tail);
 }
 

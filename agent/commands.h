@@ -34,5 +34,6 @@ int run_tail(const TailOptions& options);
 int run_check(const std::string& config_path);
 int run_service(const std::string& config_path);
 int run_version();
+int run_offsets(const std::string& action, const std::string& config_path);
 
 }  // namespace logship

@@ -45,6 +45,12 @@ struct InputConfig {
   LongLines long_lines = LongLines::kSplit;
   // A final line without '\n' is shipped as a line once the file was quiet this long.
   std::chrono::milliseconds flush_partial_after = 5s;
+  // New files are found through inotify on their directories, and by a rescan this often
+  // (the only way when watch = "poll", inotify is unavailable or its watch limit is hit).
+  std::chrono::milliseconds rescan_interval = 5s;
+  bool use_inotify = true;  // watch = "inotify" | "poll"
+  // Open files at most; rotated files still unshipped count too. More wait, counted.
+  int64_t max_open_files = 1024;
   std::map<std::string, std::string> labels;
   // regex, timestamp, multiline, drop_if/keep_if, rename, remove (inputs/parse).
   ParseConfig parse;

@@ -127,6 +127,9 @@ std::string format_config(const Config& config) {
     write_toml_size(out, "max_line_bytes", input.max_line_bytes);
     write_toml(out, "long_lines", input.long_lines == LongLines::kSplit ? "split" : "truncate");
     write_toml_duration(out, "flush_partial_after", input.flush_partial_after);
+    write_toml_duration(out, "rescan_interval", input.rescan_interval);
+    write_toml(out, "watch", input.use_inotify ? "inotify" : "poll");
+    write_toml(out, "max_open_files", input.max_open_files);
     write_toml(out, "labels", input.labels);
   }
   for (const auto& output : config.outputs) {

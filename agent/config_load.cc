@@ -89,6 +89,11 @@ void parse_input(TableReader& reader, InputConfig& out) {
   reader.read_choice("long_lines", out.long_lines,
                      {{"split", LongLines::kSplit}, {"truncate", LongLines::kTruncate}});
   reader.read_duration("flush_partial_after", out.flush_partial_after);
+  reader.read_duration("rescan_interval", out.rescan_interval);
+  if (out.rescan_interval.count() <= 0) reader.fail("rescan_interval", "must be positive");
+  reader.read_choice("watch", out.use_inotify, {{"inotify", true}, {"poll", false}});
+  reader.read("max_open_files", out.max_open_files);
+  if (out.max_open_files < 1) reader.fail("max_open_files", "must be at least 1");
   reader.read("labels", out.labels);
   parse_input_parsing(reader, out.parse);
   reader.finish();

@@ -1,7 +1,5 @@
 #include "inputs/file/file_input.h"
 
-#include <fnmatch.h>
-#include <glob.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -10,12 +8,25 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <ctime>
+#include <functional>
+#include <map>
 
 #include "agent/unique_fd.h"
+#include "inputs/parse/kubernetes.h"
 
 namespace logship {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Checkpoint entries of files not seen for this long are forgotten.
+constexpr std::chrono::hours kForgetAfter{24};
+// A rotated file stays open this long after its last byte, for late writes to its old fd.
+constexpr std::chrono::milliseconds kRotatedGrace{1000};
+// Between inotify events, files are still checked this often (poll mode: for appends).
+constexpr std::chrono::milliseconds kPollInterval{250};
 
 int64_t wall_clock_ns() {
   timespec now{};
@@ -23,12 +34,21 @@ int64_t wall_clock_ns() {
   return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
 
-bool excluded(const std::string& path, const std::vector<std::string>& exclude) {
-  const std::string_view base = std::string_view(path).substr(path.rfind('/') + 1);
-  return std::ranges::any_of(exclude, [&](const std::string& pattern) {
-    return ::fnmatch(pattern.c_str(), path.c_str(), 0) == 0 ||
-           ::fnmatch(pattern.c_str(), std::string(base).c_str(), 0) == 0;
-  });
+int64_t unix_seconds() { return wall_clock_ns() / 1'000'000'000; }
+
+using InodeKey = std::pair<uint64_t, uint64_t>;
+
+std::optional<InodeKey> inode_of(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return std::nullopt;
+  return InodeKey{info.st_dev, info.st_ino};
+}
+
+InodeKey key_of(const FileIdentity& identity) { return {identity.device, identity.inode}; }
+
+std::string directory_of(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
 }
 
 // Wakes a poll() when the input is asked to stop.
@@ -47,141 +67,280 @@ class StopWaker {
   std::stop_callback<std::function<void()>> callback_;
 };
 
-void drain_events(int fd) {
+// Reads pending inotify events; true if any concerns a directory (a file came or went).
+bool drain_events(int fd) {
   alignas(inotify_event) std::array<char, 16 * 1024> events{};
-  while (::read(fd, events.data(), events.size()) > 0) {
+  bool directory_changed = false;
+  ssize_t n = 0;
+  while ((n = ::read(fd, events.data(), events.size())) > 0) {
+    for (ssize_t pos = 0; pos < n;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(events.data() + pos);
+      if (event->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
+                         IN_MOVE_SELF | IN_Q_OVERFLOW)) {
+        directory_changed = true;
+      }
+      pos += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+    }
   }
+  return directory_changed;
 }
 
 }  // namespace
 
-std::vector<std::string> expand_globs(const std::vector<std::string>& globs,
-                                      const std::vector<std::string>& exclude) {
-  std::vector<std::string> paths;
-  for (const auto& pattern : globs) {
-    glob_t matches{};
-    if (::glob(pattern.c_str(), GLOB_BRACE | GLOB_TILDE, nullptr, &matches) == 0) {
-      for (size_t i = 0; i < matches.gl_pathc; ++i) {
-        std::string path = matches.gl_pathv[i];
-        struct stat info {};
-        if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
-        if (!excluded(path, exclude)) paths.push_back(std::move(path));
-      }
+Result<void> FileInput::open_file(const std::string& path, bool at_start) {
+  Source described{options_.name, path, options_.labels};
+  if (options_.kubernetes_labels) {
+    std::unique_ptr<char, void (*)(void*)> resolved(::realpath(path.c_str(), nullptr), ::free);
+    if (auto k8s = kubernetes_labels(path, resolved ? resolved.get() : path)) {
+      for (auto& label : k8s->to_labels()) described.labels.push_back(std::move(label));
     }
-    ::globfree(&matches);
   }
-  std::ranges::sort(paths);
-  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
-  return paths;
+  auto source = std::make_shared<const Source>(std::move(described));
+  const auto inode = inode_of(path);
+  if (!inode) return {};  // vanished between discovery and now
+  std::lock_guard lock(mutex_);
+  const auto saved = std::ranges::find_if(
+      retained_, [&](const CheckpointEntry& e) { return key_of(e.identity) == *inode; });
+  Result<std::unique_ptr<Tailer>> tailer;
+  if (saved != retained_.end()) {
+    bool resumed = false;
+    tailer = Tailer::resume(source, saved->identity, saved->offset, saved->tail, options_.tailer,
+                            resumed);
+    retained_.erase(saved);
+  } else {
+    // A file that appears while we run is new: all of it is shipped.
+    const StartPosition start = at_start ? options_.start : StartPosition{};
+    tailer = Tailer::open(source, start, options_.tailer);
+  }
+  if (!tailer) {
+    // Unreadable (permissions, raced away): skip it, it is retried at the next scan.
+    return tailer.error().code == ErrorCode::kIo ? Result<void>{} : std::unexpected(tailer.error());
+  }
+  if (inotify_fd_ >= 0) ::inotify_add_watch(inotify_fd_, path.c_str(), IN_MODIFY);
+  files_.push_back(Tracked{std::move(*tailer)});
+  return {};
 }
 
-Result<void> FileInput::open_files() {
-  const auto paths = expand_globs(options_.paths, options_.exclude);
-  if (paths.empty() && !options_.follow) {
+Result<void> FileInput::scan(bool at_start) {
+  const Discovered found = discover(options_.paths, options_.exclude);
+  std::map<InodeKey, std::string> present;
+  for (const auto& path : found.files) {
+    if (auto inode = inode_of(path)) present.emplace(*inode, path);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& file : files_) {
+      const auto it = present.find(key_of(file.tailer->identity()));
+      if (it == present.end()) {
+        if (!file.rotated) ++rotations_;
+        file.rotated = true;
+        continue;
+      }
+      if (it->second != file.tailer->source().path) file.tailer->set_path(it->second);
+      file.rotated = false;
+      present.erase(it);
+    }
+  }
+  for (const auto& [inode, path] : present) {
+    if (files_.size() >= options_.max_open_files) {
+      waiting_.insert(inode);
+      continue;
+    }
+    waiting_.erase(inode);
+    if (auto opened = open_file(path, at_start); !opened) return opened;
+  }
+  watch_directories(found.directories);
+  return {};
+}
+
+void FileInput::recover_rotated_while_down() {
+  // A checkpointed file no glob names any more may have been renamed beside its old path
+  // while we were down (app.log -> app.log.1): find it by inode, finish it, then close it.
+  std::vector<CheckpointEntry> unmatched;
+  {
+    std::lock_guard lock(mutex_);
+    unmatched = retained_;
+  }
+  for (const auto& entry : unmatched) {
+    const Discovered siblings = discover({directory_of(entry.path) + "/*"}, {});
+    for (const auto& path : siblings.files) {
+      if (inode_of(path) != key_of(entry.identity)) continue;
+      if (open_file(path, false) && !files_.empty() &&
+          key_of(files_.back().tailer->identity()) == key_of(entry.identity)) {
+        std::lock_guard lock(mutex_);
+        files_.back().rotated = true;
+      }
+      break;
+    }
+  }
+}
+
+Result<void> FileInput::start_files() {
+  if (auto scanned = scan(true); !scanned) return scanned;
+  recover_rotated_while_down();
+  if (files_.empty() && !options_.follow) {
     std::string message = "no file matches";
     for (const auto& pattern : options_.paths) message += " " + pattern;
     return make_error(ErrorCode::kIo, message);
-  }
-  for (const auto& path : paths) {
-    auto source = std::make_shared<const Source>(Source{options_.name, path, options_.labels});
-    auto tailer = Tailer::open(std::move(source), options_.start, options_.tailer);
-    if (!tailer) return std::unexpected(tailer.error());
-    tailers_.push_back(std::move(*tailer));
   }
   return {};
 }
 
 Result<bool> FileInput::read_available(std::stop_token stop, const BatchSink& sink) {
-  std::vector<bool> at_end(tailers_.size(), false);
-  size_t remaining = tailers_.size();
+  for (auto& file : files_) file.at_end = false;
+  size_t remaining = files_.size();
   // Round-robin one chunk per file so one busy file cannot starve the others.
   while (remaining > 0) {
-    for (size_t i = 0; i < tailers_.size(); ++i) {
-      if (at_end[i]) continue;
-      Tailer& tailer = *tailers_[i];
+    for (auto& file : files_) {
+      if (file.at_end) continue;
+      Tailer& tailer = *file.tailer;
       auto lease = budget_->acquire(tailer.next_read_bytes(), stop);
       if (!lease) return false;
       auto outcome = tailer.read(std::move(*lease), wall_clock_ns());
       if (!outcome) return std::unexpected(outcome.error());
       if (outcome->end_of_file) {
-        at_end[i] = true;
-        --remaining;
+        std::lock_guard lock(mutex_);
+        if (!tailer.restart_if_truncated()) {
+          file.at_end = true;
+          --remaining;
+        }
         continue;
       }
-      last_data_ = std::chrono::steady_clock::now();
+      last_data_ = Clock::now();
       if (outcome->batch && !sink(std::move(*outcome->batch), stop)) return false;
     }
   }
   return true;
 }
 
-bool FileInput::flush_partials(std::stop_token stop, const BatchSink& sink,
-                               std::chrono::steady_clock::time_point idle_since) {
+bool FileInput::flush_partials(std::stop_token stop, const BatchSink& sink, bool only_rotated,
+                               Clock::time_point idle_since) {
   if (last_data_ > idle_since) return true;
-  for (auto& tailer : tailers_) {
-    if (!tailer->has_partial()) continue;
-    auto lease = budget_->acquire(tailer->next_read_bytes(), stop);
+  for (auto& file : files_) {
+    if (!file.tailer->has_partial() || (only_rotated && !file.rotated)) continue;
+    auto lease = budget_->acquire(file.tailer->next_read_bytes(), stop);
     if (!lease) return false;
-    auto batch = tailer->flush_partial(std::move(*lease), wall_clock_ns());
+    auto batch = file.tailer->flush_partial(std::move(*lease), wall_clock_ns());
     if (batch && !sink(std::move(*batch), stop)) return false;
   }
   return true;
 }
 
-Result<void> FileInput::run(std::stop_token stop, const BatchSink& sink) {
-  if (auto opened = open_files(); !opened) return opened;
-  if (!options_.follow) {
-    auto read = read_available(stop, sink);
-    if (!read) return std::unexpected(read.error());
-    if (*read) flush_partials(stop, sink, std::chrono::steady_clock::time_point::max());
-    return {};
-  }
+void FileInput::close_finished_rotations(Clock::time_point idle_since) {
+  if (last_data_ > idle_since) return;
+  std::lock_guard lock(mutex_);
+  std::erase_if(files_, [&](Tracked& file) {
+    const Tailer& tailer = *file.tailer;
+    if (!file.rotated || !file.at_end || tailer.has_partial() || tailer.unacknowledged() > 0) {
+      return false;
+    }
+    const auto view = tailer.checkpoint_view();
+    const uint64_t offset = view.tracker->committed_offset();
+    const auto tail_length = static_cast<uint32_t>(std::min<uint64_t>(offset, kTailBytes));
+    retained_.push_back(CheckpointEntry{
+        .scope = options_.scope,
+        .identity = view.identity,
+        .offset = offset,
+        .tail = fingerprint(view.fd->get(), offset - tail_length, tail_length).value_or(Fingerprint{}),
+        .updated_unix_s = unix_seconds(),
+        .path = view.path,
+    });
+    closed_counts_.bytes += tailer.bytes_read();
+    closed_counts_.lines.lines += tailer.counts().lines;
+    closed_counts_.lines.split_lines += tailer.counts().split_lines;
+    closed_counts_.lines.truncated_lines += tailer.counts().truncated_lines;
+    closed_truncations_ += tailer.truncations();
+    ++closed_counts_.files;
+    return true;
+  });
+}
 
-  UniqueFd inotify(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-  if (!inotify) return make_error(ErrorCode::kIo, errno_message("inotify_init1", options_.name));
-  for (const auto& tailer : tailers_) {
-    ::inotify_add_watch(inotify.get(), tailer->source().path.c_str(),
-                        IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB);
+void FileInput::watch_directories(const std::vector<std::string>& directories) {
+  if (inotify_fd_ < 0) return;
+  for (const auto& directory : directories) {
+    if (watched_.contains(directory)) continue;
+    constexpr uint32_t kDirectoryEvents =
+        IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF;
+    if (::inotify_add_watch(inotify_fd_, directory.c_str(), kDirectoryEvents) < 0) {
+      // Watch limit reached (ENOSPC) or similar: the periodic rescan still finds files.
+      continue;
+    }
+    watched_.insert(directory);
   }
+}
+
+Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
   StopWaker waker(stop);
-  // Without events we still look every second: a safety net for missed notifications.
-  constexpr auto kSafetyPoll = std::chrono::seconds(1);
+  auto next_scan = Clock::now() + options_.rescan_interval;
+  bool rescan = false;
   while (!stop.stop_requested()) {
     auto read = read_available(stop, sink);
     if (!read) return std::unexpected(read.error());
     if (!*read) break;
-    const auto now = std::chrono::steady_clock::now();
-    if (!flush_partials(stop, sink, now - options_.flush_partial_after)) break;
-    const bool partial_pending =
-        std::ranges::any_of(tailers_, [](const auto& t) { return t->has_partial(); });
-    const auto wait = partial_pending
-                          ? std::min<std::chrono::milliseconds>(options_.flush_partial_after,
-                                                                kSafetyPoll)
-                          : std::chrono::milliseconds(kSafetyPoll);
-    std::array<pollfd, 2> fds{{{inotify.get(), POLLIN, 0}, {waker.fd(), POLLIN, 0}}};
-    if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) > 0 &&
-        (fds[0].revents & POLLIN)) {
-      drain_events(inotify.get());
+    const auto now = Clock::now();
+    if (rescan || now >= next_scan) {
+      if (auto scanned = scan(false); !scanned) return scanned;
+      next_scan = now + options_.rescan_interval;
+      rescan = false;
     }
+    if (!flush_partials(stop, sink, false, now - options_.flush_partial_after) ||
+        !flush_partials(stop, sink, true, now - kRotatedGrace)) {
+      break;
+    }
+    close_finished_rotations(now - kRotatedGrace);
+    const bool draining = std::ranges::any_of(files_, [](const Tracked& f) {
+      return f.rotated || f.tailer->has_partial();
+    });
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_scan - now);
+    if (inotify_fd_ < 0) wait = std::min(wait, kPollInterval);
+    if (draining) wait = std::min(wait, std::chrono::milliseconds(kRotatedGrace / 4));
+    std::array<pollfd, 2> fds{{{inotify_fd_, POLLIN, 0}, {waker.fd(), POLLIN, 0}}};
+    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(wait.count(), 1)));
+    if (ready > 0 && (fds[0].revents & POLLIN)) rescan = drain_events(inotify_fd_);
   }
   return {};
 }
 
+Result<void> FileInput::run(std::stop_token stop, const BatchSink& sink) {
+  UniqueFd inotify;
+  if (options_.follow && options_.use_inotify) {
+    inotify.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    inotify_fd_ = inotify.get();  // -1 if unavailable: polling it is
+  }
+  if (auto started = start_files(); !started) return started;
+  if (options_.follow) {
+    auto followed = follow(stop, sink);
+    inotify_fd_ = -1;
+    return followed;
+  }
+  auto read = read_available(stop, sink);
+  if (!read) return std::unexpected(read.error());
+  if (*read) flush_partials(stop, sink, false, Clock::time_point::max());
+  return {};
+}
+
 uint64_t FileInput::unacknowledged() const {
+  std::lock_guard lock(mutex_);
   uint64_t total = 0;
-  for (const auto& tailer : tailers_) total += tailer->unacknowledged();
+  for (const auto& file : files_) total += file.tailer->unacknowledged();
   return total;
 }
 
 FileInputCounts FileInput::counts() const {
-  FileInputCounts counts;
-  counts.files = tailers_.size();
-  for (const auto& tailer : tailers_) {
-    counts.bytes += tailer->bytes_read();
-    counts.lines.lines += tailer->counts().lines;
-    counts.lines.split_lines += tailer->counts().split_lines;
-    counts.lines.truncated_lines += tailer->counts().truncated_lines;
-    const ParseStats& parse = tailer->parse_stats();
+  std::lock_guard lock(mutex_);
+  FileInputCounts counts = closed_counts_;
+  counts.files += files_.size();
+  counts.rotations = rotations_;
+  counts.truncations = closed_truncations_;
+  counts.files_waiting = waiting_.size();
+  for (const auto& file : files_) {
+    const Tailer& tailer = *file.tailer;
+    counts.bytes += tailer.bytes_read();
+    counts.lines.lines += tailer.counts().lines;
+    counts.lines.split_lines += tailer.counts().split_lines;
+    counts.lines.truncated_lines += tailer.counts().truncated_lines;
+    counts.truncations += tailer.truncations();
+    const ParseStats& parse = tailer.parse_stats();
     counts.parse.records += parse.records;
     counts.parse.parse_failed += parse.parse_failed;
     counts.parse.timestamp_failed += parse.timestamp_failed;
@@ -192,6 +351,30 @@ FileInputCounts FileInput::counts() const {
     counts.parse.dropped += parse.dropped;
   }
   return counts;
+}
+
+std::vector<CheckpointEntry> FileInput::checkpoint_entries() const {
+  std::lock_guard lock(mutex_);
+  const int64_t now = unix_seconds();
+  const int64_t forget_before = now - std::chrono::seconds(kForgetAfter).count();
+  std::vector<CheckpointEntry> entries;
+  for (const auto& entry : retained_) {
+    if (entry.updated_unix_s >= forget_before) entries.push_back(entry);
+  }
+  for (const auto& file : files_) {
+    const auto view = file.tailer->checkpoint_view();
+    const uint64_t offset = view.tracker->committed_offset();
+    const auto tail_length = static_cast<uint32_t>(std::min<uint64_t>(offset, kTailBytes));
+    const auto tail = fingerprint(view.fd->get(), offset - tail_length, tail_length);
+    if (!tail) continue;  // truncated under us: the next snapshot will have it right
+    entries.push_back(CheckpointEntry{.scope = options_.scope,
+                                      .identity = view.identity,
+                                      .offset = offset,
+                                      .tail = *tail,
+                                      .updated_unix_s = now,
+                                      .path = view.path});
+  }
+  return entries;
 }
 
 }  // namespace logship

@@ -1,17 +1,28 @@
 #pragma once
-// FileInput: the `file` input. Expands its globs once at start, tails every matching
-// file, and hands batches to the pipeline, charging each read to the memory budget first
-// (when the budget is spent it waits: the files on disk are the buffer). One-shot: reads
-// every file to its end, ships held incomplete last lines, returns. Follow: keeps reading
-// appends, woken by inotify, until stopped.
-// Thread: run() on the input's own thread; counts() and unacknowledged() after it returns.
+// FileInput: the `file` input. Discovers files by glob (inotify on their directories, with
+// a periodic rescan as fallback or as the only mode), tails each by identity, and hands
+// batches to the pipeline, charging each read to the memory budget first (when it is
+// spent, reading waits: the files on disk are the buffer).
+// Rotation: a file whose path no longer names it (renamed or deleted) is read to its end,
+// kept open until every batch of it is acknowledged, then closed; a file found again under
+// a new name keeps its position. Truncation restarts a file from 0. Files seen in
+// checkpoints resume where their acknowledged prefix ends, including files rotated away
+// while the agent was down (found beside their old path by inode and fingerprint).
+// One-shot (follow = false): reads every file to its end, ships held partial lines, returns.
+// Thread: run() on the input's own thread; checkpoint_entries() from any thread;
+// counts() and unacknowledged() after run() returns.
 
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/memory_budget.h"
+#include "inputs/file/checkpoint_store.h"
+#include "inputs/file/discovery.h"
 #include "inputs/file/framer.h"
 #include "inputs/file/tailer.h"
 #include "inputs/input.h"
@@ -20,13 +31,19 @@ namespace logship {
 
 struct FileInputOptions {
   std::string name;
+  std::string scope;  // checkpoint scope: which pipeline reads these files
   std::vector<std::string> paths;  // globs
   std::vector<std::string> exclude;
-  StartPosition start;
+  StartPosition start;  // for files present at start and not in the checkpoints
   TailerOptions tailer;
   bool follow = false;
   std::chrono::milliseconds flush_partial_after{5000};
+  std::chrono::milliseconds rescan_interval{5000};
+  bool use_inotify = true;
+  size_t max_open_files = 1024;
   std::vector<std::pair<std::string, std::string>> labels;
+  bool kubernetes_labels = false;  // namespace, pod, pod_uid, container from the path
+  std::vector<CheckpointEntry> resume;  // saved entries of this scope
 };
 
 struct FileInputCounts {
@@ -34,32 +51,52 @@ struct FileInputCounts {
   uint64_t bytes = 0;
   FramerCounts lines;
   ParseStats parse;
+  uint64_t rotations = 0;
+  uint64_t truncations = 0;
+  uint64_t files_waiting = 0;  // found but not opened: max_open_files reached
 };
 
 class FileInput final : public Input {
  public:
   FileInput(FileInputOptions options, MemoryBudget& budget)
-      : options_(std::move(options)), budget_(&budget) {}
+      : options_(std::move(options)), budget_(&budget), retained_(options_.resume) {}
 
   Result<void> run(std::stop_token stop, const BatchSink& sink) override;
   uint64_t unacknowledged() const override;
   FileInputCounts counts() const;
+  // Every file's acknowledged position, for the checkpoint writer. Thread-safe.
+  std::vector<CheckpointEntry> checkpoint_entries() const;
 
  private:
-  Result<void> open_files();
-  // Reads every file until each is at its end; false when stopping.
+  struct Tracked {
+    std::unique_ptr<Tailer> tailer;
+    bool at_end = false;
+    bool rotated = false;  // its path no longer names it: drain, then close
+  };
+
+  Result<void> start_files();
+  Result<void> scan(bool at_start);
+  Result<void> open_file(const std::string& path, bool at_start);
+  void recover_rotated_while_down();
+  void close_finished_rotations(std::chrono::steady_clock::time_point idle_since);
   Result<bool> read_available(std::stop_token stop, const BatchSink& sink);
-  bool flush_partials(std::stop_token stop, const BatchSink& sink,
+  bool flush_partials(std::stop_token stop, const BatchSink& sink, bool only_rotated,
                       std::chrono::steady_clock::time_point idle_since);
+  void watch_directories(const std::vector<std::string>& directories);
+  Result<void> follow(std::stop_token stop, const BatchSink& sink);
 
   FileInputOptions options_;
   MemoryBudget* budget_;
-  std::vector<std::unique_ptr<Tailer>> tailers_;
+  int inotify_fd_ = -1;  // owned by follow(); -1 when polling
+  std::set<std::string> watched_;
+  std::vector<Tracked> files_;  // structure changes under mutex_ (checkpoint thread reads)
+  std::vector<CheckpointEntry> retained_;  // closed or not-yet-found files (under mutex_)
+  std::set<std::pair<uint64_t, uint64_t>> waiting_;  // (dev, inode) over max_open_files
+  uint64_t rotations_ = 0;
+  uint64_t closed_truncations_ = 0;
+  FileInputCounts closed_counts_;
   std::chrono::steady_clock::time_point last_data_;
+  mutable std::mutex mutex_;
 };
-
-// Regular files matching any glob and no exclude pattern, sorted, without duplicates.
-std::vector<std::string> expand_globs(const std::vector<std::string>& globs,
-                                      const std::vector<std::string>& exclude);
 
 }  // namespace logship

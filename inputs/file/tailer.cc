@@ -72,28 +72,77 @@ Result<std::unique_ptr<Tailer>> Tailer::open(std::shared_ptr<const Source> sourc
       offset = *last;
     }
   }
+  auto identity = identify(fd.get());
+  if (!identity) return std::unexpected(identity.error());
   if (::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
     return make_error(ErrorCode::kIo, errno_message("lseek", source->path));
   }
   ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::unique_ptr<Tailer>(new Tailer(std::move(source), std::move(fd), offset, options));
+  return std::unique_ptr<Tailer>(
+      new Tailer(std::move(source), std::move(fd), *identity, offset, options));
 }
 
-Tailer::Tailer(std::shared_ptr<const Source> source, UniqueFd fd, uint64_t offset,
-               const TailerOptions& options)
+Result<std::unique_ptr<Tailer>> Tailer::resume(std::shared_ptr<const Source> source,
+                                               const FileIdentity& saved, uint64_t offset,
+                                               const Fingerprint& tail,
+                                               const TailerOptions& options, bool& resumed) {
+  auto tailer = open(std::move(source), {StartPosition::Kind::kHead}, options);
+  if (!tailer) return tailer;
+  Tailer& t = **tailer;
+  resumed = matches_checkpoint(t.fd_->get(), t.identity_, saved, offset, tail);
+  if (resumed && offset > 0) {
+    if (::lseek(t.fd_->get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+      return make_error(ErrorCode::kIo, errno_message("lseek", t.source_->path));
+    }
+    t.read_offset_ = offset;
+    t.tracker_ = std::make_shared<OffsetTracker>(offset);
+  }
+  return tailer;
+}
+
+Tailer::Tailer(std::shared_ptr<const Source> source, UniqueFd fd, FileIdentity identity,
+               uint64_t offset, const TailerOptions& options)
     : source_(std::move(source)),
-      fd_(std::move(fd)),
+      fd_(std::make_shared<UniqueFd>(std::move(fd))),
+      identity_(identity),
       options_(options),
       framer_(options.max_line_bytes, options.long_lines),
       tracker_(std::make_shared<OffsetTracker>(offset)),
       read_offset_(offset),
       parser_(options.parser) {}
 
+void Tailer::set_path(const std::string& path) {
+  Source renamed = *source_;
+  renamed.path = path;
+  source_ = std::make_shared<const Source>(std::move(renamed));
+}
+
+bool Tailer::restart_if_truncated() {
+  struct stat info {};
+  if (::fstat(fd_->get(), &info) != 0) return false;
+  const auto size = static_cast<uint64_t>(info.st_size);
+  const auto head = fingerprint(fd_->get(), 0, identity_.head.length);
+  const bool rewritten = !head || *head != identity_.head;
+  if (size >= read_offset_ && !rewritten) {
+    // A small file's head grows with it until it holds kHeadBytes.
+    if (identity_.head.length < kHeadBytes && size > identity_.head.length) {
+      if (auto id = identify(fd_->get())) identity_.head = id->head;
+    }
+    return false;
+  }
+  ++truncations_;
+  ::lseek(fd_->get(), 0, SEEK_SET);
+  read_offset_ = 0;
+  carry_.clear();
+  if (auto id = identify(fd_->get())) identity_.head = id->head;
+  return true;
+}
+
 Result<Tailer::ReadOutcome> Tailer::read(MemoryLease lease, int64_t now_ns) {
   ByteBuffer buffer(next_read_bytes());
   const size_t carried = carry_.size();
   if (carried > 0) std::memcpy(buffer.data(), carry_.data(), carried);
-  auto got = read_some(fd_.get(), buffer.data() + carried, options_.chunk_bytes, source_->path);
+  auto got = read_some(fd_->get(), buffer.data() + carried, options_.chunk_bytes, source_->path);
   if (!got) return std::unexpected(got.error());
   if (*got == 0) return ReadOutcome{.end_of_file = true, .batch = std::nullopt};
   bytes_read_ += *got;

@@ -1,9 +1,12 @@
 #pragma once
-// Tailer: follows one open file, turning what it reads into batches of line records.
-// Each batch is registered with the file's OffsetTracker, so the file's committed offset
-// advances only as outputs settle its batches. Holds an incomplete last line until more
-// bytes complete it or flush_partial() is called (end of a one-shot run, idle timeout).
-// Thread: owned and called by the file input's thread only. Not thread-safe.
+// Tailer: follows one open file by identity (dev, inode, head fingerprint), turning what
+// it reads into batches of line records. Each batch is registered with the file's
+// OffsetTracker, so the file's committed offset advances only as outputs settle its
+// batches. Holds an incomplete last line until more bytes complete it or flush_partial()
+// is called (end of a one-shot run, idle timeout, rotation). Detects truncation (size <
+// offset, or the head bytes changed) and restarts the file from 0.
+// Thread: owned and called by the file input's thread only, except checkpoint_view(),
+// whose shared parts are safe to use from the checkpoint thread.
 
 #include <cstdint>
 #include <memory>
@@ -14,6 +17,7 @@
 #include "agent/offset_tracker.h"
 #include "agent/result.h"
 #include "agent/unique_fd.h"
+#include "inputs/file/file_identity.h"
 #include "inputs/file/framer.h"
 #include "inputs/parse/file_parser.h"
 
@@ -36,6 +40,12 @@ class Tailer {
  public:
   static Result<std::unique_ptr<Tailer>> open(std::shared_ptr<const Source> source,
                                                StartPosition start, const TailerOptions& options);
+  // Opens at a checkpointed offset when the file is still the one the checkpoint saw
+  // (same inode, head and tail bytes); otherwise from the start. `resumed` says which.
+  static Result<std::unique_ptr<Tailer>> resume(std::shared_ptr<const Source> source,
+                                                const FileIdentity& saved, uint64_t offset,
+                                                const Fingerprint& tail,
+                                                const TailerOptions& options, bool& resumed);
 
   // Bytes the next read() needs from the memory budget.
   size_t next_read_bytes() const { return carry_.size() + options_.chunk_bytes; }
@@ -52,7 +62,24 @@ class Tailer {
   // An incomplete line, or lines the parser holds (CRI partials, a multi-line record).
   bool has_partial() const { return !carry_.empty() || (parser_ && parser_->holding()); }
 
+  // After a rename rotation the same file lives at another path.
+  void set_path(const std::string& path);
+  // At end of file: restarts from 0 if the file shrank below what was read or its first
+  // bytes changed (copytruncate, rewrite). Returns whether it did.
+  bool restart_if_truncated();
+
+  // What the checkpoint thread needs: shared ownership keeps the fd open for its pread.
+  struct CheckpointView {
+    std::shared_ptr<const UniqueFd> fd;
+    std::shared_ptr<const OffsetTracker> tracker;
+    FileIdentity identity;
+    std::string path;
+  };
+  CheckpointView checkpoint_view() const { return {fd_, tracker_, identity_, source_->path}; }
+
   const Source& source() const { return *source_; }
+  const FileIdentity& identity() const { return identity_; }
+  uint64_t truncations() const { return truncations_; }
   const FramerCounts& counts() const { return framer_.counts(); }
   const ParseStats& parse_stats() const { return parse_stats_; }
   uint64_t bytes_read() const { return bytes_read_; }
@@ -60,15 +87,18 @@ class Tailer {
   uint64_t committed_offset() const { return tracker_->committed_offset(); }
 
  private:
-  Tailer(std::shared_ptr<const Source> source, UniqueFd fd, uint64_t offset,
-         const TailerOptions& options);
+  Tailer(std::shared_ptr<const Source> source, UniqueFd fd, FileIdentity identity,
+         uint64_t offset, const TailerOptions& options);
   // Parses the framed records (flushing what the parser holds when `final`), then registers
   // the batch up to where the parser holds nothing back.
   Batch make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryLease lease,
                    bool final = false);
 
   std::shared_ptr<const Source> source_;
-  UniqueFd fd_;
+  // Shared with checkpoint views so a snapshot never preads a closed (or reused) fd.
+  std::shared_ptr<UniqueFd> fd_;
+  FileIdentity identity_;
+  uint64_t truncations_ = 0;
   TailerOptions options_;
   Framer framer_;
   std::shared_ptr<OffsetTracker> tracker_;

@@ -1,0 +1,83 @@
+#include "agent/checkpointer.h"
+
+#include <iostream>
+
+namespace logship {
+
+Checkpointer::Checkpointer(CheckpointStore store, std::chrono::milliseconds interval,
+                           std::vector<const FileInput*> inputs,
+                           std::vector<CheckpointEntry> carried)
+    : store_(std::move(store)),
+      interval_(interval),
+      inputs_(std::move(inputs)),
+      carried_(std::move(carried)) {}
+
+Checkpointer::~Checkpointer() {
+  thread_.request_stop();
+}
+
+void Checkpointer::start() {
+  thread_ = std::jthread([this](std::stop_token stop) {
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    while (!wake.wait_for(lock, stop, interval_, [] { return false; }) &&
+           !stop.stop_requested()) {
+      (void)save_if_changed();
+    }
+  });
+}
+
+Result<void> Checkpointer::stop_and_save() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+  return save_if_changed();
+}
+
+Result<void> Checkpointer::save_if_changed() {
+  std::lock_guard lock(save_mutex_);
+  std::vector<CheckpointEntry> entries = carried_;
+  for (const FileInput* input : inputs_) {
+    auto own = input->checkpoint_entries();
+    entries.insert(entries.end(), own.begin(), own.end());
+  }
+  // Timestamps change every snapshot; compare positions only.
+  std::string positions;
+  for (const auto& e : entries) {
+    positions += e.scope + '\t' + std::to_string(e.identity.inode) + '\t' +
+                 std::to_string(e.offset) + '\t' + e.path + '\n';
+  }
+  if (positions == last_written_) return {};
+  auto saved = store_.save(entries);
+  if (!saved) {
+    if (saved.error().message != last_error_) {
+      std::cerr << "logship: cannot write checkpoints: " << saved.error().message << "\n";
+      last_error_ = saved.error().message;
+    }
+    return saved;
+  }
+  last_written_ = std::move(positions);
+  last_error_.clear();
+  return {};
+}
+
+std::vector<CheckpointEntry> load_checkpoints_or_warn(const CheckpointStore& store) {
+  auto entries = store.load();
+  if (entries) return std::move(*entries);
+  std::cerr << "logship: ignoring unreadable checkpoints (" << entries.error().message
+            << "); files start from their input's start_at policy\n";
+  return {};
+}
+
+std::vector<CheckpointEntry> take_scope(std::vector<CheckpointEntry>& entries,
+                                        const std::string& scope) {
+  std::vector<CheckpointEntry> taken;
+  std::erase_if(entries, [&](CheckpointEntry& entry) {
+    if (entry.scope != scope) return false;
+    taken.push_back(std::move(entry));
+    return true;
+  });
+  return taken;
+}
+
+}  // namespace logship

@@ -1,0 +1,54 @@
+#pragma once
+// Checkpointer: writes every file input's acknowledged positions to the checkpoint file
+// every `interval` (when something changed) and once more on shutdown. Entries of
+// scopes no pipeline owns in this run (another `tail --data-dir` user, a removed
+// input) are carried over unchanged until they age out.
+// Thread: its own thread for periodic saves; save_now() from the owner after the
+// pipelines stop. The inputs must outlive it.
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "inputs/file/checkpoint_store.h"
+#include "inputs/file/file_input.h"
+
+namespace logship {
+
+class Checkpointer {
+ public:
+  Checkpointer(CheckpointStore store, std::chrono::milliseconds interval,
+               std::vector<const FileInput*> inputs, std::vector<CheckpointEntry> carried);
+  ~Checkpointer();
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  void start();
+  // Stops the periodic thread and writes the final positions.
+  Result<void> stop_and_save();
+
+ private:
+  Result<void> save_if_changed();
+
+  CheckpointStore store_;
+  std::chrono::milliseconds interval_;
+  std::vector<const FileInput*> inputs_;
+  std::vector<CheckpointEntry> carried_;
+  std::string last_written_;
+  std::string last_error_;
+  std::mutex save_mutex_;
+  std::jthread thread_;
+};
+
+// Loads the checkpoint file; a corrupt one is reported on stderr and treated as empty,
+// so the agent starts (from each input's policy for unseen files) instead of failing.
+std::vector<CheckpointEntry> load_checkpoints_or_warn(const CheckpointStore& store);
+
+// The entries of `scope`, removed from `entries`.
+std::vector<CheckpointEntry> take_scope(std::vector<CheckpointEntry>& entries,
+                                        const std::string& scope);
+
+}  // namespace logship
