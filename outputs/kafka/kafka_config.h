@@ -69,6 +69,11 @@ using KafkaConfPtr = std::unique_ptr<rd_kafka_conf_s, KafkaConfDeleter>;
 // carries librdkafka's message.
 Result<KafkaConfPtr> make_producer_conf(const KafkaOutputConfig& config, uint64_t max_messages);
 
+// librdkafka's working memory outside its message queue, estimated: per broker, request
+// buffers up to batch.size and, when compressing, the codec's context and output buffer.
+// Reserved from the memory budget next to buffer_bytes.
+uint64_t producer_working_bytes(const KafkaOutputConfig& config);
+
 // The property librdkafka uses for `compression` ("zstd", "none", ...).
 const char* compression_name(KafkaCompression compression);
 

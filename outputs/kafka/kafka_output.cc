@@ -63,7 +63,9 @@ Result<std::unique_ptr<KafkaOutput>> KafkaOutput::create(const KafkaOutputConfig
   // Never reserve more than half the budget, or the inputs could not read at all.
   uint64_t buffer = config.buffer_bytes.value_or(std::max<uint64_t>(budget.limit() / 8, 1 << 20));
   buffer = std::min(buffer, budget.limit() / 2);
-  auto lease = budget.acquire(buffer, std::stop_token());
+  const uint64_t reserved =
+      std::min(buffer + producer_working_bytes(config), budget.limit() / 2);
+  auto lease = budget.acquire(reserved, std::stop_token());
   if (!lease) return make_error(ErrorCode::kShutdown, "kafka output: no memory budget");
   std::unique_ptr<KafkaOutput> output(
       new KafkaOutput(config, std::move(*topic), std::move(events), std::move(*lease), buffer));

@@ -49,6 +49,7 @@ TEST_CASE("a minimal kafka output ships raw lines, zstd, acks=all, idempotent, u
   auto conf = logship::make_producer_conf(parsed.config, 5000);
   REQUIRE(conf.has_value());
   CHECK(conf_value(conf->get(), "compression.codec") == "zstd");
+  CHECK(conf_value(conf->get(), "compression.level") == "1");
   CHECK(conf_value(conf->get(), "enable.idempotence") == "true");
   CHECK(conf_value(conf->get(), "acks") == "-1");
   CHECK(conf_value(conf->get(), "bootstrap.servers") == "127.0.0.1:9092");
@@ -77,6 +78,19 @@ properties = { "linger.ms" = "20", "message.timeout.ms" = "2000" }
   CHECK(conf_value(conf->get(), "enable.idempotence") == "false");
   CHECK(conf_value(conf->get(), "linger.ms") == "20");
   CHECK(conf_value(conf->get(), "message.timeout.ms") == "2000");
+}
+
+TEST_CASE("librdkafka's working memory is estimated per broker from batch.size and codec") {
+  KafkaOutputConfig config;
+  config.brokers = {"a:1,b:2", "c:3"};
+  CHECK(logship::producer_working_bytes(config) == 3 * (2 * 256 * 1024 + (1 << 20)));
+  config.properties["compression.level"] = "3";
+  CHECK(logship::producer_working_bytes(config) == 3 * (2 * 256 * 1024 + (3 << 20)));
+  config.compression = logship::KafkaCompression::kLz4;
+  CHECK(logship::producer_working_bytes(config) == 3 * 4 * 256 * 1024);
+  config.compression = logship::KafkaCompression::kNone;
+  config.properties = {{"batch.size", "100000"}};
+  CHECK(logship::producer_working_bytes(config) == 3 * 2 * 100000);
 }
 
 TEST_CASE("a misspelt librdkafka property fails the load with librdkafka's own message") {

@@ -34,7 +34,7 @@ class FaultsTest(h.KafkaTest):
         args = h.tail_args(self.kafka.bootstrap, "logs", [log], "-f", "--data-dir", data,
                            "--memory-limit", str(MEMORY_LIMIT))
         proc = self.logship(args)
-        self.assertGreaterEqual(h.produced_count(self.kafka.bootstrap, "logs", 30_000), 30_000)
+        self.wait_produced("logs", 30_000, 60, proc)
         # Kill it while the second half is read but cannot be acknowledged.
         self.kafka.all_brokers("down")
         h.write_lines(log, lines[30_000:], mode="ab")
@@ -44,8 +44,7 @@ class FaultsTest(h.KafkaTest):
         self.kafka.all_brokers("up")
 
         restarted = self.logship(args, name="logship-restarted")
-        h.wait_until(lambda: h.produced_count(self.kafka.bootstrap, "logs", timeout=5) >=
-                     len(lines), 120, f"{len(lines)} lines in Kafka after the restart")
+        self.wait_produced("logs", len(lines), 120, restarted, name="logship-restarted")
         self.assertEqual(h.stop_logship(restarted), 0, self.log_text("logship-restarted"))
         messages = h.consume(self.kafka.bootstrap, "logs", len(lines))
         duplicates = self.assert_all_arrived(messages, lines, allow_duplicates=True)

@@ -85,6 +85,7 @@ class MockKafka:
             except (subprocess.TimeoutExpired, BrokenPipeError):
                 self.proc.kill()
                 self.proc.wait()
+        self.proc.stdout.close()
         self.log.close()
 
 
@@ -136,18 +137,22 @@ def line_id(value):
 
 
 class ProcessWatch:
-    """Samples a process's resident memory while the test waits on something else."""
+    """Samples a process's resident memory while the test waits on something else:
+    peak_rss is the largest VmRSS seen, high_water the kernel's VmHWM (whole life)."""
 
     def __init__(self, proc):
         self.proc = proc
         self.peak_rss = 0
+        self.high_water = 0
 
     def sample(self):
         try:
             with open(f"/proc/{self.proc.pid}/status") as f:
                 for line in f:
-                    if line.startswith("VmHWM:"):
+                    if line.startswith("VmRSS:"):
                         self.peak_rss = max(self.peak_rss, int(line.split()[1]) * 1024)
+                    elif line.startswith("VmHWM:"):
+                        self.high_water = max(self.high_water, int(line.split()[1]) * 1024)
         except FileNotFoundError:
             pass
 
@@ -180,9 +185,7 @@ def start_logship(args, workdir, name="logship"):
 def stop_logship(proc, timeout=60):
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
-    code = wait_exit(proc, timeout, "logship to exit after SIGTERM")
-    proc.log_file.close()
-    return code
+    return wait_exit(proc, timeout, "logship to exit after SIGTERM")
 
 
 def tail_args(bootstrap, topic, paths, *extra):
@@ -235,6 +238,7 @@ class KafkaTest(unittest.TestCase):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            proc.log_file.close()
         self.kafka.close()
         if os.environ.get("KEEP_LOGS"):
             print(f"logs kept in {self.dir}", file=sys.stderr)
@@ -252,6 +256,16 @@ class KafkaTest(unittest.TestCase):
     def log_text(self, name="logship"):
         with open(self.path(name + ".log"), "rb") as f:
             return f.read().decode(errors="replace")
+
+    def wait_produced(self, topic, count, timeout, proc, name="logship", watch=None):
+        """Waits until `topic` holds `count` messages; fails at once if `proc` exits."""
+        def arrived():
+            if proc.poll() is not None:
+                raise AssertionError(f"{name} exited with {proc.returncode} while "
+                                     f"{count} lines were expected in Kafka; its stderr:\n"
+                                     f"{self.log_text(name)[-3000:]}")
+            return produced_count(self.kafka.bootstrap, topic, timeout=2) >= count
+        wait_until(arrived, timeout, f"{count} lines in Kafka topic {topic}", watch)
 
     def assert_exit(self, proc, timeout, what, watch=None, name="logship"):
         code = wait_exit(proc, timeout, what, watch)
