@@ -226,6 +226,25 @@ bool FileInput::flush_partials(std::stop_token stop, const BatchSink& sink, bool
   return true;
 }
 
+bool FileInput::flush_due_parsers(std::stop_token stop, const BatchSink& sink,
+                                  std::optional<int64_t>& next_due_ns) {
+  const int64_t now_ns = wall_clock_ns();
+  next_due_ns.reset();
+  for (auto& file : files_) {
+    const auto due = file.tailer->parser_flush_due_ns();
+    if (!due) continue;
+    if (*due > now_ns) {
+      next_due_ns = std::min(next_due_ns.value_or(*due), *due);
+      continue;
+    }
+    auto lease = budget_->acquire(file.tailer->next_read_bytes(), stop);
+    if (!lease) return false;
+    auto batch = file.tailer->flush_parser(std::move(*lease));
+    if (batch && !sink(std::move(*batch), stop)) return false;
+  }
+  return true;
+}
+
 void FileInput::close_finished_rotations(Clock::time_point idle_since) {
   if (last_data_ > idle_since) return;
   std::lock_guard lock(mutex_);
@@ -283,7 +302,9 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
       next_scan = now + options_.rescan_interval;
       rescan = false;
     }
-    if (!flush_partials(stop, sink, false, now - options_.flush_partial_after) ||
+    std::optional<int64_t> parser_due_ns;
+    if (!flush_due_parsers(stop, sink, parser_due_ns) ||
+        !flush_partials(stop, sink, false, now - options_.flush_partial_after) ||
         !flush_partials(stop, sink, true, now - kRotatedGrace)) {
       break;
     }
@@ -294,6 +315,10 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_scan - now);
     if (inotify_fd_ < 0) wait = std::min(wait, kPollInterval);
     if (draining) wait = std::min(wait, std::chrono::milliseconds(kRotatedGrace / 4));
+    if (parser_due_ns) {  // a quiet file's last multi-line record ships at flush_after
+      const auto until_due = std::chrono::nanoseconds(*parser_due_ns - wall_clock_ns());
+      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(until_due));
+    }
     std::array<pollfd, 2> fds{{{inotify_fd_, POLLIN, 0}, {waker.fd(), POLLIN, 0}}};
     const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(wait.count(), 1)));
     if (ready > 0 && (fds[0].revents & POLLIN)) rescan = drain_events(inotify_fd_);

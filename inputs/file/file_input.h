@@ -82,6 +82,10 @@ class FileInput final : public Input {
   Result<bool> read_available(std::stop_token stop, const BatchSink& sink);
   bool flush_partials(std::stop_token stop, const BatchSink& sink, bool only_rotated,
                       std::chrono::steady_clock::time_point idle_since);
+  // Ships what parsers have held past multiline.flush_after; `next_due_ns` gets the
+  // earliest time one is due next (nullopt: none held).
+  bool flush_due_parsers(std::stop_token stop, const BatchSink& sink,
+                         std::optional<int64_t>& next_due_ns);
   void watch_directories(const std::vector<std::string>& directories);
   Result<void> follow(std::stop_token stop, const BatchSink& sink);
 

@@ -170,6 +170,11 @@ std::optional<Batch> Tailer::flush_partial(MemoryLease lease, int64_t now_ns) {
   return make_batch(std::move(buffer), std::move(records), std::move(lease), /*final=*/true);
 }
 
+std::optional<Batch> Tailer::flush_parser(MemoryLease lease) {
+  if (!parser_ || !parser_->holding()) return std::nullopt;
+  return make_batch(ByteBuffer(0), {}, std::move(lease), /*final=*/true);
+}
+
 Batch Tailer::make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryLease lease,
                          bool final) {
   uint64_t end_offset = read_offset_ - carry_.size();

@@ -59,6 +59,14 @@ class Tailer {
 
   // The held incomplete line as a batch of one record, if there is one.
   std::optional<Batch> flush_partial(MemoryLease lease, int64_t now_ns);
+  // What the parser holds (a multi-line record, CRI partials) as a batch, leaving an
+  // incomplete line in place; for when parser_flush_due_ns() has passed.
+  std::optional<Batch> flush_parser(MemoryLease lease);
+  // Wall-clock time (ns) the parser's held lines are due (multiline.flush_after); nullopt
+  // when it holds none.
+  std::optional<int64_t> parser_flush_due_ns() const {
+    return parser_ ? parser_->flush_due_ns() : std::nullopt;
+  }
   // An incomplete line, or lines the parser holds (CRI partials, a multi-line record).
   bool has_partial() const { return !carry_.empty() || (parser_ && parser_->holding()); }
 
