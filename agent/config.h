@@ -35,6 +35,9 @@ struct AgentConfig {
 };
 
 struct InputConfig {
+  // "" or "kubernetes": sets the defaults of paths, exclude, parser, kubernetes_labels
+  // and name (config_load.cc, apply_preset); keys set beside it override them.
+  std::string preset;
   std::string name;
   std::string type = "file";
   std::vector<std::string> paths;

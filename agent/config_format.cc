@@ -118,6 +118,7 @@ std::string format_config(const Config& config) {
   write_toml(out, "metrics_listen", config.agent.metrics_listen);
   for (const auto& input : config.inputs) {
     out << "\n[[inputs]]\n";
+    if (!input.preset.empty()) write_toml(out, "preset", input.preset);
     write_toml(out, "name", input.name);
     write_toml(out, "type", input.type);
     write_toml(out, "paths", input.paths);
@@ -131,6 +132,7 @@ std::string format_config(const Config& config) {
     write_toml(out, "watch", input.use_inotify ? "inotify" : "poll");
     write_toml(out, "max_open_files", input.max_open_files);
     write_toml(out, "labels", input.labels);
+    write_toml(out, "kubernetes_labels", input.parse.kubernetes_labels);
   }
   for (const auto& output : config.outputs) {
     out << "\n[[outputs]]\n";

@@ -69,7 +69,25 @@ void parse_input_parsing(TableReader& reader, ParseConfig& out) {
   reader.read("kubernetes_labels", out.kubernetes_labels);
 }
 
+// `preset = "kubernetes"`: kubelet's pod logs in one line. The files under /var/log/pods
+// rather than the /var/log/containers symlinks: they are the real files (no link to
+// resolve per file, the pod UID is in the path), kubelet rotates them in place
+// (0.log -> 0.log.<timestamp> -> 0.log.<timestamp>.gz, via a .tmp while compressing), and
+// `*.log` names only the live file, so a rotated one is drained by its open fd, never
+// opened again by name, and no .gz is ever read. Applied before the input's other keys,
+// which override it.
+void apply_preset(TableReader& reader, InputConfig& out) {
+  reader.read_choice("preset", out.preset, {{"kubernetes", std::string("kubernetes")}});
+  if (out.preset != "kubernetes") return;
+  out.name = "kubernetes";
+  out.paths = {"/var/log/pods/*/*/*.log"};
+  out.exclude = {"*.gz", "*.tmp", "*.log.*"};
+  out.parser = ParserKind::kCri;
+  out.parse.kubernetes_labels = true;
+}
+
 void parse_input(TableReader& reader, InputConfig& out) {
+  apply_preset(reader, out);
   reader.read("name", out.name);
   if (out.name.empty()) reader.fail("name", "every input needs a name");
   reader.read_choice("type", out.type, {{"file", std::string("file")}});

@@ -11,16 +11,21 @@
 namespace logship {
 namespace {
 
-Result<Config> load(const std::string& input_keys) {
+// One [[inputs]] table with `input_table` as its keys, and a null output.
+Result<Config> load_input(const std::string& input_table) {
   char name[] = "/tmp/logship-parse-config-XXXXXX";
   const int fd = ::mkstemp(name);
   REQUIRE(fd >= 0);
   ::close(fd);
-  std::ofstream(name) << "[[inputs]]\nname = \"app\"\npaths = [\"/tmp/x.log\"]\n"
-                      << input_keys << "\n[[outputs]]\nname = \"n\"\ntype = \"null\"\n";
+  std::ofstream(name) << "[[inputs]]\n"
+                      << input_table << "\n[[outputs]]\nname = \"n\"\ntype = \"null\"\n";
   auto config = load_config(name);
   ::unlink(name);
   return config;
+}
+
+Result<Config> load(const std::string& input_keys) {
+  return load_input("name = \"app\"\npaths = [\"/tmp/x.log\"]\n" + input_keys);
 }
 
 TEST_CASE("an input's parsing keys load into its ParseConfig") {
@@ -55,6 +60,36 @@ TEST_CASE("a start_pattern alone turns multiline on; unknown keys are errors") {
   auto bad = load(R"(multiline = { start_patern = 'x' })");
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().message.find("start_patern") != std::string::npos);
+}
+
+TEST_CASE("preset = kubernetes alone is a whole input: pod logs, cri, labels") {
+  auto config = load_input(R"(preset = "kubernetes")");
+  REQUIRE(config.has_value());
+  const InputConfig& input = config->inputs.at(0);
+  CHECK(input.name == "kubernetes");
+  CHECK(input.paths == std::vector<std::string>{"/var/log/pods/*/*/*.log"});
+  CHECK(input.exclude == std::vector<std::string>{"*.gz", "*.tmp", "*.log.*"});
+  CHECK(input.parser == ParserKind::kCri);
+  CHECK(input.parse.kubernetes_labels);
+  const std::string printed = format_config(*config);
+  CHECK(printed.find("preset = \"kubernetes\"") != std::string::npos);
+  CHECK(printed.find("kubernetes_labels = true") != std::string::npos);
+}
+
+TEST_CASE("keys beside a preset override it; an unknown preset is an error") {
+  auto config = load_input(R"(preset = "kubernetes"
+name = "pods"
+paths = ["/tmp/k8s/pods/*/*/*.log"]
+start_at = "head")");
+  REQUIRE(config.has_value());
+  const InputConfig& input = config->inputs.at(0);
+  CHECK(input.name == "pods");
+  CHECK(input.paths == std::vector<std::string>{"/tmp/k8s/pods/*/*/*.log"});
+  CHECK(input.start_at == StartAt::kHead);
+  CHECK(input.parser == ParserKind::kCri);
+  auto bad = load_input(R"(preset = "kubernets")");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message.find("kubernets") != std::string::npos);
 }
 
 }  // namespace
