@@ -17,6 +17,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev doctest-dev libsnappy-dev libxxhash-dev
   libpcre2-dev rapidjson-dev libcpp-httplib-dev
   kcat clang-format util-linux procps
+  systemd python3-yaml
 )
 
 missing=()
