@@ -96,8 +96,44 @@ def consume(bootstrap, topic, expect, timeout=60):
                             capture_output=True, timeout=timeout + 30)
     if result.returncode != 0:
         raise AssertionError("kafka_consume failed: " + result.stderr.decode(errors="replace"))
+    return parse_records(result.stdout)
+
+
+class BackgroundConsumer:
+    """kafka_consume reading `topic` while the test runs, so lines are read before the mock
+    broker drops old segments (it keeps ~5 MiB and 100k messages per partition)."""
+
+    def __init__(self, workdir, bootstrap, topic, expect, timeout=180):
+        self.path = os.path.join(workdir, f"consumed-{topic}.tsv")
+        self.out = open(self.path, "wb")
+        self.err = open(self.path + ".err", "wb")
+        self.timeout = timeout
+        self.proc = subprocess.Popen([KAFKA_CONSUME, "--brokers", bootstrap, "--topic", topic,
+                                      "--expect", str(expect), "--timeout", str(timeout)],
+                                     stdout=self.out, stderr=self.err)
+
+    def messages(self):
+        """Waits for the consumer to finish; the messages as consume() returns them."""
+        code = self.proc.wait(timeout=self.timeout + 30)
+        self.out.close()
+        self.err.close()
+        if code != 0:
+            with open(self.path + ".err", "rb") as f:
+                raise AssertionError("kafka_consume failed: " + f.read().decode(errors="replace"))
+        with open(self.path, "rb") as f:
+            return parse_records(f.read())
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
+        self.err.close()
+
+
+def parse_records(output):
     messages = []
-    for line in result.stdout.split(b"\n")[:-1]:
+    for line in output.split(b"\n")[:-1]:
         partition, offset, key, value = line.split(b"\t", 3)
         messages.append((int(partition), int(offset), key, value))
     return messages
@@ -232,8 +268,11 @@ class KafkaTest(unittest.TestCase):
         self.dir = self._tmp.name
         self.kafka = MockKafka(self.dir, self.brokers, self.topics)
         self.procs = []
+        self.consumers = []
 
     def tearDown(self):
+        for consumer in self.consumers:
+            consumer.kill()
         for proc in self.procs:
             if proc.poll() is None:
                 proc.kill()
@@ -247,6 +286,18 @@ class KafkaTest(unittest.TestCase):
 
     def path(self, name):
         return os.path.join(self.dir, name)
+
+    def consume_along(self, topic, expect):
+        consumer = BackgroundConsumer(self.dir, self.kafka.bootstrap, topic, expect)
+        self.consumers.append(consumer)
+        return consumer
+
+    def require_config_type(self, config):
+        """Skips (saying why) when this build's config loader cannot load `config` yet."""
+        check = subprocess.run([LOGSHIP, "check", "-c", config], capture_output=True)
+        if check.returncode != 0 and b"kafka" in check.stderr:
+            self.skipTest("logship check refuses type = \"kafka\": " +
+                          check.stderr.decode(errors="replace").strip())
 
     def logship(self, args, name="logship"):
         proc = start_logship(args, self.dir, name)

@@ -15,7 +15,7 @@ MEMORY_LIMIT = 16 << 20
 RSS_SLACK = 16 << 20
 
 
-def padded(lines, width=200):
+def padded(lines, width):
     """Longer lines, so the backlog during the outage is larger than the memory limit."""
     return [line + b" " + b"p" * (width - len(line)) if len(line) < width else line
             for line in lines]
@@ -38,21 +38,29 @@ class OutageTest(h.KafkaTest):
         return watch
 
     def test_every_line_arrives_after_all_brokers_were_down_for_10s_within_memory(self):
-        first, second = padded(h.make_lines(0, 50_000)), padded(h.make_lines(0, 150_000, 50_000))
-        log = self.path("app.log")
-        h.write_lines(log, first)
-        proc = self.logship(h.tail_args(self.kafka.bootstrap, "logs", [log], "-f",
+        # 8 files x 25k lines of 150 bytes: 5k lines each before the outage, the other 160k
+        # lines (24 MB, half again the memory limit) written while no broker is reachable,
+        # so the inputs must pause rather than buffer.
+        files = [self.path(f"app{i}.log") for i in range(8)]
+        first = [padded(h.make_lines(i, 5_000), 150) for i in range(8)]
+        second = [padded(h.make_lines(i, 20_000, 5_000), 150) for i in range(8)]
+        for path, lines in zip(files, first):
+            h.write_lines(path, lines)
+        total = sum(len(lines) for lines in first + second)
+        consumer = self.consume_along("logs", total)
+        proc = self.logship(h.tail_args(self.kafka.bootstrap, "logs", files, "-f",
                                         "--memory-limit", str(MEMORY_LIMIT)))
-        self.wait_produced("logs", len(first), 60, proc)
-        # The rest of the run is written while no broker is reachable: ~30 MB of lines, about
-        # twice the memory limit, so the inputs must pause rather than buffer.
-        during = self.outage(proc, lambda: h.write_lines(log, second, mode="ab"))
+        self.wait_produced("logs", sum(len(lines) for lines in first), 60, proc)
+
+        def append_rest():
+            for path, lines in zip(files, second):
+                h.write_lines(path, lines, mode="ab")
+        during = self.outage(proc, append_rest)
         watch = h.ProcessWatch(proc)
-        total = len(first) + len(second)
         self.wait_produced("logs", total, 120, proc, watch=watch)
         self.assertEqual(h.stop_logship(proc), 0, self.log_text())
-        messages = h.consume(self.kafka.bootstrap, "logs", total)
-        duplicates = self.assert_all_arrived(messages, first + second, allow_duplicates=True)
+        expected = [line for lines in first + second for line in lines]
+        duplicates = self.assert_all_arrived(consumer.messages(), expected, allow_duplicates=True)
         print(f"duplicates after the outage: {duplicates}; RSS during the outage "
               f"{during.peak_rss >> 20} MiB, whole-run high water {watch.high_water >> 20} MiB")
         if not h.SANITIZED:
@@ -67,6 +75,7 @@ class OutageTest(h.KafkaTest):
         config = h.write_config(self.path("logship.toml"), self.path("data"), [log],
                                 self.kafka.bootstrap, "logs",
                                 properties={"message.timeout.ms": "2000"})
+        self.require_config_type(config)
         proc = self.logship(["run", "-c", config])
         self.wait_produced("logs", 10_000, 60, proc)
         # Five times message.timeout.ms: every queued message expires, some several times.
