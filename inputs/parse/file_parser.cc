@@ -54,6 +54,8 @@ FileParser::FileParser(ParserKind kind, const ParseConfig& config, RecordAssembl
       flush_after_(config.multiline.flush_after),
       passthrough_(kind == ParserKind::kNone && config.multiline.mode == MultilineMode::kOff &&
                    processing.empty()),
+      cache_stream_((kind == ParserKind::kCri || kind == ParserKind::kDocker) &&
+                    processing.empty() && config.timestamp.field.empty()),
       assembler_(std::move(assembler)),
       regex_(std::move(regex)),
       processing_(std::move(processing)) {}
@@ -64,6 +66,8 @@ void FileParser::begin(BatchParts& parts, ParseStats& stats) {
   first_record_ = parts.records.size();
   first_field_ = parts.fields.size();
   extra_.clear();
+  stream_name_.reset();
+  stream_values_.clear();
 }
 
 void FileParser::parse(BatchParts parts, ParseStats& stats) {
@@ -97,6 +101,17 @@ Slice FileParser::to_extra(std::string_view text) {
                     static_cast<uint32_t>(text.size())};
   extra_.append(text);
   return slice;
+}
+
+Field FileParser::stream_field(std::string_view value) {
+  constexpr size_t kCachedValues = 2;  // stdout, stderr; Docker allows anything
+  if (!stream_name_) stream_name_ = to_extra("stream");
+  for (const auto& [text, slice] : stream_values_) {
+    if (text == value) return {*stream_name_, slice};
+  }
+  const Slice slice = to_extra(value);
+  if (stream_values_.size() < kCachedValues) stream_values_.emplace_back(value, slice);
+  return {*stream_name_, slice};
 }
 
 bool FileParser::parse_fields(std::string_view text) {
@@ -137,7 +152,10 @@ void FileParser::emit(const AssembledRecord& record) {
     fields_.reset(record.text);
     ++stats_->parse_failed;
   }
-  if (!record.stream.empty()) fields_.add(fields_.copy("stream"), fields_.copy(record.stream));
+  const bool cached_stream = cache_stream_ && !record.stream.empty();
+  if (!record.stream.empty() && !cached_stream) {
+    fields_.add(fields_.copy("stream"), fields_.copy(record.stream));
+  }
   if (!out.parse_failed) {
     extract_timestamp(out, record.read_time_ns);
     // Filters apply to parsed records only: an unparsed line is never silently dropped.
@@ -159,7 +177,8 @@ void FileParser::emit(const AssembledRecord& record) {
   for (const CollectedField& field : fields_.fields()) {
     parts_->fields.push_back({place(field.name), place(field.value)});
   }
-  out.fields_count = static_cast<uint32_t>(fields_.fields().size());
+  if (cached_stream) parts_->fields.push_back(stream_field(record.stream));
+  out.fields_count = static_cast<uint32_t>(fields_.fields().size()) + (cached_stream ? 1 : 0);
   parts_->records.push_back(out);
   ++stats_->records;
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/batch.h"
@@ -64,6 +65,9 @@ class FileParser final : private RecordSink {
   bool parse_fields(std::string_view text);
   void extract_timestamp(Record& out, int64_t read_time_ns);
   Slice to_extra(std::string_view text);
+  // The `stream` field of a container record, its name and value appended to the batch
+  // once per batch rather than once per record.
+  Field stream_field(std::string_view value);
   void begin(BatchParts& parts, ParseStats& stats);
   void finish();
 
@@ -71,6 +75,9 @@ class FileParser final : private RecordSink {
   TimestampSpec timestamp_;
   std::chrono::milliseconds flush_after_;
   bool passthrough_;
+  // CRI/Docker with nothing that reads fields (no processing, no timestamp field): the
+  // `stream` field skips the collector and comes from stream_field().
+  bool cache_stream_;
   RecordAssembler assembler_;
   std::optional<Regex> regex_;
   Processing processing_;
@@ -83,6 +90,8 @@ class FileParser final : private RecordSink {
   size_t first_record_ = 0;
   size_t first_field_ = 0;
   std::string extra_;
+  std::optional<Slice> stream_name_;                      // in extra_, this batch
+  std::vector<std::pair<std::string, Slice>> stream_values_;  // likewise, a few values
   std::vector<Record> framed_;
 };
 

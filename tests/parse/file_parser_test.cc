@@ -121,6 +121,36 @@ TEST_CASE("Docker split lines are joined and escapes decoded") {
   CHECK(batch.fields_of(1)["stream"] == "stderr");
 }
 
+TEST_CASE("every container record gets its own stream, whatever the number of values") {
+  FileParser parser = make_parser(ParserKind::kDocker);
+  std::vector<std::string> lines;
+  for (const char* stream : {"stdout", "stderr", "other", "stdout", "more", "stderr"}) {
+    lines.push_back(std::string(R"({"log":"x\n","stream":")") + stream +
+                    R"(","time":"2023-11-14T22:13:20Z"})");
+  }
+  FramedBatch batch = frame_lines(lines, 0);
+  ParseStats stats;
+  parse(parser, batch, stats);
+  REQUIRE(batch.records.size() == 6);
+  CHECK(batch.fields_of(0) == std::map<std::string, std::string>{{"stream", "stdout"}});
+  CHECK(batch.fields_of(1)["stream"] == "stderr");
+  CHECK(batch.fields_of(2)["stream"] == "other");
+  CHECK(batch.fields_of(3)["stream"] == "stdout");
+  CHECK(batch.fields_of(4)["stream"] == "more");
+  CHECK(batch.fields_of(5)["stream"] == "stderr");
+}
+
+TEST_CASE("a CRI stream field can be renamed like any other field") {
+  ParseConfig config;
+  config.rename = {{"stream", "source"}};
+  FileParser parser = make_parser(ParserKind::kCri, config);
+  FramedBatch batch = frame_lines({std::string(kT1) + " stderr F oops"}, 0);
+  ParseStats stats;
+  parse(parser, batch, stats);
+  REQUIRE(batch.records.size() == 1);
+  CHECK(batch.fields_of(0) == std::map<std::string, std::string>{{"source", "stderr"}});
+}
+
 TEST_CASE("processing drops, keeps, renames and removes; unparsed lines are kept") {
   ParseConfig config;
   config.drop_if = {{"level", "^debug$"}};
