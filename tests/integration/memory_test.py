@@ -1,0 +1,111 @@
+"""The memory promise: with the output stalled, the agent holds at most its memory_limit
+(plus a fixed overhead the README states) while the file grows, and after the output
+resumes every line arrives, in order. Also under an address-space limit (prlimit --as)."""
+
+import hashlib
+import os
+import signal
+import subprocess
+
+import harness
+
+MIB = 1 << 20
+MEMORY_LIMIT_MIB = 32
+RSS_OVERHEAD_MIB = 16      # README: peak RSS <= memory_limit + 16 MiB
+ADDRESS_OVERHEAD_MIB = 64  # README: address space <= memory_limit + 64 MiB
+SANITIZED = "/asan/" in harness.LOGSHIP  # ASan's shadow memory makes RSS meaningless
+
+READER = """
+import hashlib, sys
+expected = int(sys.argv[1])
+digest, seen = hashlib.sha256(), 0
+while seen < expected:
+    chunk = sys.stdin.buffer.read1(1 << 20)
+    if not chunk:
+        break
+    digest.update(chunk)
+    seen += len(chunk)
+print(seen, digest.hexdigest(), flush=True)
+"""
+
+
+def append_lines(path, total_bytes):
+    """Appends numbered ~256-byte lines until the file holds total_bytes; returns sha256."""
+    pad = b"x" * 240
+    digest = hashlib.sha256()
+    written, seq = 0, 0
+    with open(path, "ab") as f:
+        while written < total_bytes:
+            block = b"".join(b"%010d %s\n" % (seq + i, pad) for i in range(4096))
+            seq += 4096
+            f.write(block)
+            digest.update(block)
+            written += len(block)
+    return written, digest.hexdigest()
+
+
+def peak_rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM in /proc status")
+
+
+class StalledOutput(harness.TempDirTest):
+    def ship_through_stalled_pipe(self, total_bytes, prefix=()):
+        log = self.write("app.log", b"")
+        pipe_out, pipe_in = os.pipe()
+        reader = subprocess.Popen(["python3", "-c", READER, str(total_bytes_rounded(total_bytes))],
+                                  stdin=pipe_out, stdout=subprocess.PIPE)
+        agent = subprocess.Popen(
+            [*prefix, harness.LOGSHIP, "tail", "-f", "--from-head", "--memory-limit",
+             f"{MEMORY_LIMIT_MIB}MiB", "--output", "stdout", log],
+            stdout=pipe_in, stderr=subprocess.PIPE)
+        os.close(pipe_out)
+        os.close(pipe_in)
+        try:
+            os.kill(reader.pid, signal.SIGSTOP)
+            written, expected_digest = append_lines(log, total_bytes)
+            self.assertEqual(written, total_bytes_rounded(total_bytes))
+            peak = peak_rss_mib(agent.pid)
+            os.kill(reader.pid, signal.SIGCONT)
+            out, _ = reader.communicate(timeout=240)
+            seen, digest = out.decode().split()
+            self.assertEqual(int(seen), written, "not every byte arrived")
+            self.assertEqual(digest, expected_digest, "lines arrived altered or out of order")
+            peak = max(peak, peak_rss_mib(agent.pid))
+            agent.send_signal(signal.SIGTERM)
+            self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        finally:
+            for process in (agent, reader):
+                if process.poll() is None:
+                    os.kill(process.pid, signal.SIGCONT)
+                    process.kill()
+                    process.wait()
+        return peak
+
+    def test_peak_rss_stays_within_the_limit_while_the_reader_is_stopped(self):
+        total = (128 if SANITIZED else 1024) * MIB
+        peak = self.ship_through_stalled_pipe(total)
+        print(f"peak RSS {peak:.1f} MiB with memory_limit {MEMORY_LIMIT_MIB} MiB, "
+              f"{total >> 20} MiB appended while stalled")
+        if not SANITIZED:
+            self.assertLess(peak, MEMORY_LIMIT_MIB + RSS_OVERHEAD_MIB,
+                            f"peak RSS {peak:.1f} MiB over {MEMORY_LIMIT_MIB}+{RSS_OVERHEAD_MIB}")
+
+    def test_completes_under_an_address_space_limit_just_above_the_footprint(self):
+        if SANITIZED:
+            self.skipTest("ASan reserves terabytes of address space")
+        limit = (MEMORY_LIMIT_MIB + ADDRESS_OVERHEAD_MIB) * MIB
+        self.ship_through_stalled_pipe(256 * MIB, prefix=("prlimit", f"--as={limit}"))
+
+
+def total_bytes_rounded(total_bytes):
+    """append_lines writes whole blocks of 4096 lines of 252 bytes."""
+    block = 4096 * 252
+    return -(-total_bytes // block) * block
+
+
+if __name__ == "__main__":
+    harness.main()
