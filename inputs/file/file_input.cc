@@ -298,9 +298,13 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
     if (!*read) break;
     const auto now = Clock::now();
     if (rescan || now >= next_scan) {
+      const size_t tracked = files_.size();
       if (auto scanned = scan(false); !scanned) return scanned;
       next_scan = now + options_.rescan_interval;
       rescan = false;
+      // A new file usually holds bytes written before its watch was added, and no event
+      // will announce them: read it now instead of at the next rescan.
+      if (files_.size() != tracked) continue;
     }
     std::optional<int64_t> parser_due_ns;
     if (!flush_due_parsers(stop, sink, parser_due_ns) ||
