@@ -17,9 +17,15 @@ namespace {
 // Set through their own keys or derived from the memory budget; a property may not
 // override them.
 constexpr std::array<std::string_view, 9> kPinnedProperties = {
-    "bootstrap.servers",  "metadata.broker.list",         "compression.codec",
-    "compression.type",   "acks",                         "request.required.acks",
-    "queue.buffering.max.messages", "queue.buffering.max.kbytes", "transactional.id",
+    "bootstrap.servers",
+    "metadata.broker.list",
+    "compression.codec",
+    "compression.type",
+    "acks",
+    "request.required.acks",
+    "queue.buffering.max.messages",
+    "queue.buffering.max.kbytes",
+    "transactional.id",
 };
 
 // Smaller than librdkafka's 1 MB: per-broker request buffers and zstd contexts scale with it
@@ -53,11 +59,16 @@ void KafkaConfDeleter::operator()(rd_kafka_conf_s* conf) const { rd_kafka_conf_d
 
 const char* compression_name(KafkaCompression compression) {
   switch (compression) {
-    case KafkaCompression::kNone: return "none";
-    case KafkaCompression::kGzip: return "gzip";
-    case KafkaCompression::kSnappy: return "snappy";
-    case KafkaCompression::kLz4: return "lz4";
-    case KafkaCompression::kZstd: return "zstd";
+    case KafkaCompression::kNone:
+      return "none";
+    case KafkaCompression::kGzip:
+      return "gzip";
+    case KafkaCompression::kSnappy:
+      return "snappy";
+    case KafkaCompression::kLz4:
+      return "lz4";
+    case KafkaCompression::kZstd:
+      return "zstd";
   }
   return "none";
 }
@@ -145,15 +156,17 @@ void parse_kafka_output(TableReader& reader, KafkaOutputConfig& out) {
     reader.fail("topic", topic.error().message);
   }
   reader.read("key_field", out.key_field);
-  reader.read_choice("format", out.format, {{"raw", KafkaFormat::kRaw}, {"json", KafkaFormat::kJson}});
+  reader.read_choice("format", out.format,
+                     {{"raw", KafkaFormat::kRaw}, {"json", KafkaFormat::kJson}});
   reader.read_choice("compression", out.compression,
                      {{"zstd", KafkaCompression::kZstd},
                       {"lz4", KafkaCompression::kLz4},
                       {"snappy", KafkaCompression::kSnappy},
                       {"gzip", KafkaCompression::kGzip},
                       {"none", KafkaCompression::kNone}});
-  reader.read_choice("acks", out.acks,
-                     {{"all", std::string("all")}, {"1", std::string("1")}, {"0", std::string("0")}});
+  reader.read_choice(
+      "acks", out.acks,
+      {{"all", std::string("all")}, {"1", std::string("1")}, {"0", std::string("0")}});
   reader.read("label_headers", out.label_headers);
   reader.read_size("buffer_bytes", out.buffer_bytes);
   if (out.buffer_bytes && *out.buffer_bytes < 64 * 1024) {

@@ -37,8 +37,8 @@ struct KafkaOutput::InFlight {
   KafkaOutput* output;
   Batch batch;
   std::vector<MessageRef> refs;
-  std::string encoded;              // JSON values, format = "json"
-  std::vector<Slice> values;        // where each record's value is in `encoded`
+  std::string encoded;                // JSON values, format = "json"
+  std::vector<Slice> values;          // where each record's value is in `encoded`
   rd_kafka_topic_t* topic = nullptr;  // when the topic does not depend on the record
   uint64_t cost = 0;
   std::atomic<uint32_t> remaining{0};
@@ -56,15 +56,13 @@ KafkaOutput::KafkaOutput(const KafkaOutputConfig& config, TopicTemplate topic, K
       producer_(nullptr, rd_kafka_destroy) {}
 
 Result<std::unique_ptr<KafkaOutput>> KafkaOutput::create(const KafkaOutputConfig& config,
-                                                         MemoryBudget& budget,
-                                                         KafkaEvents events) {
+                                                         MemoryBudget& budget, KafkaEvents events) {
   auto topic = TopicTemplate::compile(config.topic);
   if (!topic) return std::unexpected(topic.error());
   // Never reserve more than half the budget, or the inputs could not read at all.
   uint64_t buffer = config.buffer_bytes.value_or(std::max<uint64_t>(budget.limit() / 8, 1 << 20));
   buffer = std::min(buffer, budget.limit() / 2);
-  const uint64_t reserved =
-      std::min(buffer + producer_working_bytes(config), budget.limit() / 2);
+  const uint64_t reserved = std::min(buffer + producer_working_bytes(config), budget.limit() / 2);
   auto lease = budget.acquire(reserved, std::stop_token());
   if (!lease) return make_error(ErrorCode::kShutdown, "kafka output: no memory budget");
   std::unique_ptr<KafkaOutput> output(
@@ -192,9 +190,9 @@ int KafkaOutput::produce(MessageRef& ref) {
     topic = topic_handle(name);
   }
   std::string_view value = flight.values.empty() ? batch.line(record)
-                                                 : std::string_view(flight.encoded).substr(
-                                                       flight.values[ref.index].begin,
-                                                       flight.values[ref.index].size);
+                                                 : std::string_view(flight.encoded)
+                                                       .substr(flight.values[ref.index].begin,
+                                                               flight.values[ref.index].size);
   std::string_view key = record_key(batch, record, config_.key_field);
 
   rd_kafka_vu_t args[5];
@@ -264,7 +262,8 @@ void KafkaOutput::complete(MessageRef& ref) {
   InFlight* flight = ref.flight;
   if (flight->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // Abandoned batches stay unsettled: destroying them reports kDropped.
-  if (!flight->abandoned) flight->batch.settle(flight->rejected ? Fate::kRejected : Fate::kDelivered);
+  if (!flight->abandoned)
+    flight->batch.settle(flight->rejected ? Fate::kRejected : Fate::kDelivered);
   const uint64_t cost = flight->cost;
   delete flight;
   {

@@ -7,8 +7,8 @@ constexpr std::string_view kFieldPrefix = "fields.";
 constexpr std::string_view kMissing = "unknown";
 
 bool topic_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
 }
 
 void append_sanitized(std::string& out, std::string_view value) {
@@ -44,21 +44,21 @@ Result<TopicTemplate> TopicTemplate::compile(std::string_view text) {
   size_t pos = 0;
   while (pos < text.size()) {
     size_t open = text.find('{', pos);
-    std::string_view literal = text.substr(pos, open == std::string_view::npos ? text.npos
-                                                                               : open - pos);
+    std::string_view literal =
+        text.substr(pos, open == std::string_view::npos ? text.npos : open - pos);
     for (char c : literal) {
       if (!topic_char(c)) {
-        return make_error(ErrorCode::kInvalidConfig,
-                          std::string("topic \"") + std::string(text) + "\": character '" + c +
-                              "' is not allowed in a Kafka topic name");
+        return make_error(ErrorCode::kInvalidConfig, std::string("topic \"") + std::string(text) +
+                                                         "\": character '" + c +
+                                                         "' is not allowed in a Kafka topic name");
       }
     }
     if (!literal.empty()) compiled.parts_.push_back({PartKind::kLiteral, std::string(literal)});
     if (open == std::string_view::npos) break;
     size_t close = text.find('}', open);
     if (close == std::string_view::npos || close == open + 1) {
-      return make_error(ErrorCode::kInvalidConfig, "topic \"" + std::string(text) +
-                                                       "\": '{' without a name and '}'");
+      return make_error(ErrorCode::kInvalidConfig,
+                        "topic \"" + std::string(text) + "\": '{' without a name and '}'");
     }
     std::string_view name = text.substr(open + 1, close - open - 1);
     if (name.starts_with(kFieldPrefix) && name.size() > kFieldPrefix.size()) {

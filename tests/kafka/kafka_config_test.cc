@@ -106,7 +106,8 @@ TEST_CASE("an invalid librdkafka property value fails the load") {
 }
 
 TEST_CASE("properties may not override what logship sets itself") {
-  auto parsed = parse(std::string(kMinimal) + "properties = { \"compression.codec\" = \"gzip\" }\n");
+  auto parsed =
+      parse(std::string(kMinimal) + "properties = { \"compression.codec\" = \"gzip\" }\n");
   CHECK(parsed.errors.find("is set by logship") != std::string::npos);
 }
 

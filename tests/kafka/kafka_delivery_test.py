@@ -45,6 +45,19 @@ class DeliveryTest(h.KafkaTest):
         # All acknowledged before exit: the watermarks already hold every line, once.
         self.assertEqual(h.produced_count(self.kafka.bootstrap, "big"), 4 * per_file)
 
+    def test_a_misspelt_librdkafka_property_fails_logship_check_with_its_message(self):
+        log = self.path("app.log")
+        h.write_lines(log, [b"x"])
+        good = h.write_config(self.path("good.toml"), self.path("data"), [log],
+                              self.kafka.bootstrap, "logs", properties={"linger.ms": "20"})
+        self.require_config_type(good)
+        bad = h.write_config(self.path("bad.toml"), self.path("data"), [log],
+                             self.kafka.bootstrap, "logs", properties={"lingr.ms": "20"})
+        check = subprocess.run([h.LOGSHIP, "check", "-c", bad], capture_output=True, text=True)
+        self.assertEqual(check.returncode, 2, check.stderr)
+        self.assertIn("No such configuration property: \"lingr.ms\"", check.stderr)
+        self.assertIn("bad.toml:", check.stderr)
+
 
 if __name__ == "__main__":
     h.main()

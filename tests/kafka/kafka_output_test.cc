@@ -95,9 +95,8 @@ TEST_CASE("each batch settles delivered once the brokers acknowledged all its me
   auto sink = std::make_shared<RecordingSink>();
   auto output = make_output(cluster, budget);
   for (uint64_t sequence = 0; sequence < 3; ++sequence) {
-    auto sent = output->send(make_batch(make_source("/a.log"), {{"one", {}}, {"two", {}}}, sink,
-                                        sequence),
-                             {});
+    auto sent = output->send(
+        make_batch(make_source("/a.log"), {{"one", {}}, {"two", {}}}, sink, sequence), {});
     REQUIRE(sent.has_value());
   }
   REQUIRE(output->drain(Clock::now() + 20s));

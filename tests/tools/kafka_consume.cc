@@ -141,8 +141,7 @@ std::optional<int> partition_count(rd_kafka_t* rk, const std::string& topic,
   return count;
 }
 
-int watermarks(rd_kafka_t* rk, const Options& options, int partitions,
-               Clock::time_point deadline) {
+int watermarks(rd_kafka_t* rk, const Options& options, int partitions, Clock::time_point deadline) {
   for (;;) {
     std::vector<std::pair<int64_t, int64_t>> marks(partitions);
     uint64_t total = 0;
@@ -218,8 +217,8 @@ int consume(rd_kafka_t* rk, const Options& options, int partitions, Clock::time_
     rd_kafka_message_destroy(message);
   }
   std::fflush(stdout);
-  std::cerr << "kafka_consume: " << count << " messages from " << partitions
-            << " partitions of " << options.topic << "\n";
+  std::cerr << "kafka_consume: " << count << " messages from " << partitions << " partitions of "
+            << options.topic << "\n";
   return 0;
 }
 

@@ -107,8 +107,8 @@ class MockCluster {
 
   std::string create_topic(const std::string& name, int partitions) {
     int replication = brokers_ < 3 ? brokers_ : 3;
-    return answer(rd_kafka_mock_topic_create(cluster_.get(), name.c_str(), partitions,
-                                             replication));
+    return answer(
+        rd_kafka_mock_topic_create(cluster_.get(), name.c_str(), partitions, replication));
   }
 
   // One command line in, one answer line out.
@@ -121,8 +121,8 @@ class MockCluster {
     if (verb == "broker_down" || verb == "broker_up") {
       auto id = args.size() == 1 ? parse_int(args[0]) : std::nullopt;
       if (!id) return "error usage: " + verb + " ID";
-      auto* fn = verb == "broker_down" ? rd_kafka_mock_broker_set_down
-                                       : rd_kafka_mock_broker_set_up;
+      auto* fn =
+          verb == "broker_down" ? rd_kafka_mock_broker_set_down : rd_kafka_mock_broker_set_up;
       return answer(fn(cluster_.get(), *id));
     }
     if (verb == "create_topic") {
