@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <cstdlib>
 #include <ctime>
 #include <functional>
@@ -141,7 +142,9 @@ Result<void> FileInput::scan(bool at_start) {
       present.erase(it);
     }
   }
+  waiting_.clear();
   for (const auto& [inode, path] : present) {
+    if (finished_.contains(inode)) continue;
     if (files_.size() >= options_.max_open_files) {
       waiting_.insert(inode);
       continue;
@@ -342,10 +345,40 @@ Result<void> FileInput::run(std::stop_token stop, const BatchSink& sink) {
     inotify_fd_ = -1;
     return followed;
   }
-  auto read = read_available(stop, sink);
-  if (!read) return std::unexpected(read.error());
-  if (*read) flush_partials(stop, sink, false, Clock::time_point::max());
-  return {};
+  return read_once(stop, sink);
+}
+
+// One-shot: every file to its end. With more files than max_open_files, in waves: files
+// read to their end are closed once acknowledged (keeping their positions) to make room.
+Result<void> FileInput::read_once(std::stop_token stop, const BatchSink& sink) {
+  for (;;) {
+    auto read = read_available(stop, sink);
+    if (!read) return std::unexpected(read.error());
+    if (!*read || !flush_partials(stop, sink, false, Clock::time_point::max())) return {};
+    if (waiting_.empty() || !close_acknowledged(stop)) return {};
+    if (auto scanned = scan(true); !scanned) return scanned;
+  }
+}
+
+// Waits until at least one file read to its end is acknowledged, then closes every such file.
+bool FileInput::close_acknowledged(std::stop_token stop) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::unique_lock lock(mutex);
+  const auto acknowledged = [](const Tracked& f) { return f.tailer->unacknowledged() == 0; };
+  while (std::ranges::none_of(files_, acknowledged)) {
+    if (wake.wait_for(lock, stop, std::chrono::milliseconds(5), [] { return false; }) ||
+        stop.stop_requested()) {
+      return false;
+    }
+  }
+  for (auto& file : files_) {
+    if (!acknowledged(file)) continue;
+    file.rotated = true;  // closed by close_finished_rotations, like a drained rotated file
+    finished_.insert(key_of(file.tailer->identity()));
+  }
+  close_finished_rotations(Clock::time_point::max());
+  return true;
 }
 
 uint64_t FileInput::unacknowledged() const {

@@ -88,6 +88,8 @@ class FileInput final : public Input {
                          std::optional<int64_t>& next_due_ns);
   void watch_directories(const std::vector<std::string>& directories);
   Result<void> follow(std::stop_token stop, const BatchSink& sink);
+  Result<void> read_once(std::stop_token stop, const BatchSink& sink);
+  bool close_acknowledged(std::stop_token stop);
 
   FileInputOptions options_;
   MemoryBudget* budget_;
@@ -96,6 +98,7 @@ class FileInput final : public Input {
   std::vector<Tracked> files_;  // structure changes under mutex_ (checkpoint thread reads)
   std::vector<CheckpointEntry> retained_;  // closed or not-yet-found files (under mutex_)
   std::set<std::pair<uint64_t, uint64_t>> waiting_;  // (dev, inode) over max_open_files
+  std::set<std::pair<uint64_t, uint64_t>> finished_;  // one-shot: read, acked and closed
   uint64_t rotations_ = 0;
   uint64_t closed_truncations_ = 0;
   FileInputCounts closed_counts_;
