@@ -111,8 +111,16 @@ void PushRequestBuilder::add(uint32_t stream_id, const StreamLabels& labels,
   ++entries_;
 }
 
-void PushRequestBuilder::clear() {
-  for (size_t i = 0; i < used_; ++i) parts_[i].entries.clear();
+void PushRequestBuilder::clear(size_t keep_bytes) {
+  size_t kept = 0;
+  for (StreamPart& part : parts_) {
+    part.entries.clear();
+    if (kept + part.entries.capacity() > keep_bytes) {
+      std::string().swap(part.entries);
+    } else {
+      kept += part.entries.capacity();
+    }
+  }
   used_ = 0;
   index_.clear();
   last_part_ = SIZE_MAX;

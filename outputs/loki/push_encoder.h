@@ -39,8 +39,9 @@ class PushRequestBuilder {
   // Writes the request body (snappy(protobuf) or JSON) into `body`, replacing its content
   // but reusing its capacity.
   void encode(std::string& body) const;
-  // Empties the builder, keeping its buffers for the next request (no reallocation).
-  void clear();
+  // Empties the builder, keeping up to `keep_bytes` of buffer capacity for the next
+  // request (no reallocation in steady state; streams that moved on do not pin memory).
+  void clear(size_t keep_bytes);
 
  private:
   struct StreamPart {

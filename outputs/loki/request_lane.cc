@@ -9,6 +9,8 @@
 namespace logship {
 
 using Clock = std::chrono::steady_clock;
+// A request passes batch_bytes by at most one entry; typical lines fit in this slack.
+constexpr size_t kLineSlack = 64 * 1024;
 
 void RetryGate::hold_until(Clock::time_point when) {
   std::lock_guard lock(mutex_);
@@ -102,10 +104,10 @@ void RequestLane::run(std::stop_token stop) {
     deliver(request, stop);
     // Drops parts abandoned on shutdown; keeps the buffers for a later request.
     request.batches.clear();
-    request.builder.clear();
+    request.builder.clear(shared_.config.batch_bytes + kLineSlack);
     std::lock_guard lock(mutex_);
-    // One open, one sealed and one in flight is the most a lane ever holds.
-    if (spares_.size() < 2) spares_.push_back(std::move(request));
+    // Open, sealed and in flight: a lane needs three; one spare keeps that allocation-free.
+    if (spares_.empty()) spares_.push_back(std::move(request));
   }
 }
 
