@@ -47,8 +47,12 @@ class Tailer {
                                                 const Fingerprint& tail,
                                                 const TailerOptions& options, bool& resumed);
 
-  // Bytes the next read() needs from the memory budget.
-  size_t next_read_bytes() const { return carry_.size() + options_.chunk_bytes; }
+  // Bytes the next read() needs from the memory budget: the carried line, one chunk, and
+  // with a parser room for the text it appends (joined pieces, decoded escapes, `stream`),
+  // so the batch buffer is not reallocated and copied for it.
+  size_t next_read_bytes() const {
+    return carry_.size() + options_.chunk_bytes + (parser_ ? options_.chunk_bytes / 16 : 0);
+  }
 
   struct ReadOutcome {
     bool end_of_file = false;
