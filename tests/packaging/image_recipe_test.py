@@ -36,8 +36,11 @@ def main():
             copied[dest] = source
     assert copied.get("/usr/bin/logship") == RELEASE_BINARY, copied
     assert "/etc/nsswitch.conf" in copied, copied
-    certs = [a for w, a in final if w == "COPY" and a[-1].startswith("/etc/ssl/certs/")]
+    certs = [a[-1] for w, a in final if w == "COPY" and a[-1].startswith("/etc/ssl/certs/")]
     assert certs, "no CA certificates copied"
+    # OpenSSL's default verify paths are under /usr/lib/ssl, absent from scratch.
+    env = [a for w, a in final if w == "ENV"]
+    assert ["SSL_CERT_FILE=" + certs[0]] in env, f"SSL_CERT_FILE must name {certs[0]}: {env}"
     with open(os.path.join(root, copied["/etc/nsswitch.conf"])) as f:
         hosts = [l.split() for l in f if l.startswith("hosts:")]
     assert hosts == [["hosts:", "files", "dns"]], hosts
