@@ -6,6 +6,11 @@
 namespace logship {
 
 std::optional<ContainerLine> parse_cri(std::string_view line) {
+  Rfc3339Cache times;
+  return parse_cri(line, times);
+}
+
+std::optional<ContainerLine> parse_cri(std::string_view line, Rfc3339Cache& times) {
   const size_t time_end = line.find(' ');
   if (time_end == std::string_view::npos) return std::nullopt;
   const size_t stream_end = line.find(' ', time_end + 1);
@@ -18,7 +23,7 @@ std::optional<ContainerLine> parse_cri(std::string_view line) {
   // Tags are ':'-separated; the first says whether the piece is partial.
   const std::string_view first_tag = tag.substr(0, tag.find(':'));
   if (first_tag != "P" && first_tag != "F") return std::nullopt;
-  const auto time = parse_rfc3339(line.substr(0, time_end));
+  const auto time = times.parse(line.substr(0, time_end));
   if (!time) return std::nullopt;
   ContainerLine out;
   out.time_ns = *time;

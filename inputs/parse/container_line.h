@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "inputs/parse/field_collector.h"
+#include "inputs/parse/timestamp.h"
 
 namespace logship {
 
@@ -24,6 +25,8 @@ struct ContainerLine {
 };
 
 std::optional<ContainerLine> parse_cri(std::string_view line);
+// The same, reading the time through `times` (the lines of one file share most of it).
+std::optional<ContainerLine> parse_cri(std::string_view line, Rfc3339Cache& times);
 // Uses `scratch` to decode the JSON; the result borrows from it.
 std::optional<ContainerLine> parse_docker(std::string_view line, FieldCollector& scratch);
 

@@ -28,7 +28,7 @@ std::optional<RecordAssembler::Piece> RecordAssembler::decode(std::string_view b
     case LineFormat::kPlain:
       return Piece{text, line.line, {}, std::nullopt, false};
     case LineFormat::kCri:
-      decoded = parse_cri(text);
+      decoded = parse_cri(text, cri_times_);
       break;
     case LineFormat::kDocker:
       decoded = parse_docker(text, docker_scratch_);

@@ -15,6 +15,7 @@
 #include "agent/batch.h"
 #include "inputs/parse/field_collector.h"
 #include "inputs/parse/multiline.h"
+#include "inputs/parse/timestamp.h"
 
 namespace logship {
 
@@ -104,6 +105,7 @@ class RecordAssembler {
   MultilineConfig multiline_;
   MultilineRule rule_;
   FieldCollector docker_scratch_;
+  Rfc3339Cache cri_times_;
   Pending partials_[2];  // per stream: stdout, stderr (or anything else)
   Pending record_;       // the multi-line record in progress
 };

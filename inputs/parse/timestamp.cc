@@ -1,6 +1,7 @@
 #include "inputs/parse/timestamp.h"
 
 #include <array>
+#include <cstring>
 #include <limits>
 
 namespace logship {
@@ -238,6 +239,36 @@ std::optional<int64_t> parse_rfc3339(std::string_view text) {
   if (!offset || !c.done()) return std::nullopt;
   t.offset_seconds = *offset;
   return to_nanos(t, 0);
+}
+
+std::optional<int64_t> Rfc3339Cache::parse(std::string_view text) {
+  if (valid_ && text.size() > kPrefix && std::memcmp(text.data(), prefix_, kPrefix) == 0) {
+    // The tail of parse_rfc3339, after its seconds, on the cached date and time of day.
+    Cursor c{text, kPrefix};
+    int64_t nanos = 0;
+    if (c.eat('.') || c.eat(',')) {
+      auto fraction = c.fraction_nanos();
+      if (!fraction) return std::nullopt;
+      nanos = *fraction;
+    }
+    auto offset = c.zone_offset();
+    if (!offset || !c.done()) return std::nullopt;
+    const int64_t seconds = prefix_seconds_ - *offset;
+    if (seconds > kMaxSeconds || seconds < -kMaxSeconds) return std::nullopt;
+    return seconds * kNanosPerSecond + nanos;
+  }
+  const auto parsed = parse_rfc3339(text);
+  if (parsed && text.size() > kPrefix) {
+    char utc[kPrefix + 1];
+    std::memcpy(utc, text.data(), kPrefix);
+    utc[kPrefix] = 'Z';
+    if (const auto base = parse_rfc3339({utc, kPrefix + 1})) {
+      std::memcpy(prefix_, text.data(), kPrefix);
+      prefix_seconds_ = *base / kNanosPerSecond;
+      valid_ = true;
+    }
+  }
+  return parsed;
 }
 
 std::optional<int64_t> parse_unix(std::string_view text, TimestampFormat unit) {

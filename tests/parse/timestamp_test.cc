@@ -30,6 +30,27 @@ TEST_CASE("RFC 3339 rejects anything not exactly a timestamp") {
   CHECK_FALSE(parse_rfc3339("9999-11-14T22:13:20Z"));  // beyond int64 nanoseconds
 }
 
+TEST_CASE("the RFC 3339 cache gives parse_rfc3339's result for every text, in any order") {
+  const char* texts[] = {
+      "2023-11-14T22:13:20Z",           "2023-11-14T22:13:20.5Z",
+      "2023-11-14T22:13:20.123456789Z", "2023-11-14T22:13:20,25+01:00",
+      "2023-11-14T22:13:20-0530",       "2023-11-14T22:13:20.Z",
+      "2023-11-14T22:13:20Zjunk",       "2023-11-14T22:13:20+24:00",
+      "2023-11-14T22:13:20",            "2023-11-14T22:13:21.000000001Z",
+      "2023-11-14T22:13:20.999999999z", "2023-11-14 22:13:20Z",
+      "1969-12-31T23:59:59.5Z",         "1969-12-31T23:59:59.5+00:30",
+      "2261-12-31T23:59:59Z",           "2261-12-31T23:59:59-23:59",
+      "2023-13-14T22:13:20Z",           "2023-11-14T22:13:20.5Z",
+  };
+  Rfc3339Cache cache;
+  for (int round = 0; round < 2; ++round) {
+    for (const char* text : texts) {
+      CAPTURE(text);
+      CHECK(cache.parse(text) == parse_rfc3339(text));
+    }
+  }
+}
+
 TEST_CASE("Unix seconds, millis and nanos") {
   CHECK(parse_unix("1700000000", TimestampFormat::kUnixSeconds) == kT);
   CHECK(parse_unix("1700000000.25", TimestampFormat::kUnixSeconds) == kT + kSecond / 4);
