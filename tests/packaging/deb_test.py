@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`cpack -G DEB` builds the package from a static release build, and the package holds
-the binary, the unit and the config (a conffile), declares no dependencies, and its
-binary is the static one and runs.
+the binary, the unit and the config (a conffile that passes `logship check`), declares no
+dependencies, and its binary is the static one and runs.
 
 Usage: deb_test.py BUILD_DIR
 """
@@ -54,6 +54,9 @@ def main():
         binary = os.path.join(root, "usr/bin/logship")
         assert "statically linked" in run("file", "-L", binary), "the packaged binary is not static"
         assert run(binary, "version").strip(), "logship version printed nothing"
+        # The conffile is what the unit starts with: it must pass check as installed.
+        config = os.path.join(root, "etc/logship/logship.toml")
+        run(binary, "check", "-c", config, env={"LOGSHIP_DATA_DIR": "/var/lib/logship"})
     print(f"ok: {os.path.basename(deb)} lists binary, unit and conffile")
 
 
