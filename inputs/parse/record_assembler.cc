@@ -81,6 +81,12 @@ void RecordAssembler::join_partial(std::string_view buffer, const Piece& piece, 
   // Pieces of stdout and stderr may interleave: join each stream on its own.
   Pending& slot = partials_[piece.stream == "stderr" ? 1 : 0];
   if (!slot.active) {
+    if (!piece.partial && multiline_.mode == MultilineMode::kOff) {
+      // The common case, a whole line with nothing held: out as it is, nothing copied.
+      sink.emit({piece.text, piece.slice, line.file_offset, line.end_offset(), line.timestamp_ns,
+                 piece.container_time_ns, piece.stream, false});
+      return;
+    }
     if (!piece.partial) {
       Pending single;
       start(single, piece, line);
