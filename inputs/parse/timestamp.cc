@@ -243,8 +243,11 @@ std::optional<int64_t> parse_rfc3339(std::string_view text) {
 
 std::optional<int64_t> Rfc3339Cache::parse(std::string_view text) {
   if (valid_ && text.size() > kPrefix && std::memcmp(text.data(), prefix_, kPrefix) == 0) {
-    // The tail of parse_rfc3339, after its seconds, on the cached date and time of day.
+    // The tail of parse_rfc3339, from its seconds, on the cached date, hour and minute.
     Cursor c{text, kPrefix};
+    if (!c.eat(':')) return std::nullopt;
+    const auto second = c.digits(2, 2);
+    if (!second || *second > 60) return std::nullopt;
     int64_t nanos = 0;
     if (c.eat('.') || c.eat(',')) {
       auto fraction = c.fraction_nanos();
@@ -253,16 +256,16 @@ std::optional<int64_t> Rfc3339Cache::parse(std::string_view text) {
     }
     auto offset = c.zone_offset();
     if (!offset || !c.done()) return std::nullopt;
-    const int64_t seconds = prefix_seconds_ - *offset;
+    const int64_t seconds = prefix_seconds_ + *second - *offset;
     if (seconds > kMaxSeconds || seconds < -kMaxSeconds) return std::nullopt;
     return seconds * kNanosPerSecond + nanos;
   }
   const auto parsed = parse_rfc3339(text);
   if (parsed && text.size() > kPrefix) {
-    char utc[kPrefix + 1];
+    char utc[kPrefix + 4];
     std::memcpy(utc, text.data(), kPrefix);
-    utc[kPrefix] = 'Z';
-    if (const auto base = parse_rfc3339({utc, kPrefix + 1})) {
+    std::memcpy(utc + kPrefix, ":00Z", 4);
+    if (const auto base = parse_rfc3339({utc, sizeof utc})) {
       std::memcpy(prefix_, text.data(), kPrefix);
       prefix_seconds_ = *base / kNanosPerSecond;
       valid_ = true;
