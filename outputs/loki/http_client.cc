@@ -1,9 +1,11 @@
 // The socket + OpenSSL implementation of HttpTransport (see http_transport.h for why).
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -152,8 +154,16 @@ Result<void> Connection::connect_tls() {
   if (!tls_) return network_error("SSL_new: " + tls_error_text());
   const std::string& host = shared_.options.url.host;
   SSL_set_fd(tls_.get(), fd_.get());
-  SSL_set_tlsext_host_name(tls_.get(), host.c_str());
-  SSL_set1_host(tls_.get(), host.c_str());
+  in6_addr ignored;
+  const bool ip_literal = ::inet_pton(AF_INET, host.c_str(), &ignored) == 1 ||
+                          ::inet_pton(AF_INET6, host.c_str(), &ignored) == 1;
+  if (ip_literal) {
+    // No SNI for addresses (RFC 6066); verify the certificate's IP SAN instead of a name.
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls_.get()), host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(tls_.get(), host.c_str());
+    SSL_set1_host(tls_.get(), host.c_str());
+  }
   for (;;) {
     const int rc = SSL_connect(tls_.get());
     if (rc == 1) return {};

@@ -9,9 +9,12 @@ import json
 import os
 import select
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -63,6 +66,64 @@ class Receiver:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+class TlsProxy:
+    """Terminates TLS on 127.0.0.1 with a self-signed certificate (IP SAN 127.0.0.1) and
+    forwards the bytes to the receiver."""
+
+    def __init__(self, directory, target_port):
+        self.cert = os.path.join(directory, "cert.pem")
+        key = os.path.join(directory, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-keyout", key, "-out", self.cert, "-subj", "/CN=loki-test",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(self.cert, key)
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self):
+        while not self.stopping.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except (socket.timeout, OSError):
+                continue
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client):
+        try:
+            client.settimeout(30)
+            tls = self.context.wrap_socket(client, server_side=True)
+        except (ssl.SSLError, OSError):
+            client.close()
+            return
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+
+        def pump(source, sink):
+            try:
+                while data := source.recv(65536):
+                    sink.sendall(data)
+            except OSError:
+                pass
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        threading.Thread(target=pump, args=(upstream, tls), daemon=True).start()
+        pump(tls, upstream)
+
+    def close(self):
+        self.stopping.set()
+        self.listener.close()
 
 
 def now_iso():
@@ -259,6 +320,43 @@ class KillAndRestart(LokiTest):
               f"duplicates after the restart (~{per_push} entries per push)", file=sys.stderr)
         self.assertLessEqual(duplicates, 3 * per_push,
                              f"{duplicates} duplicates, pushes carried ~{per_push} entries")
+
+
+class Tls(LokiTest):
+    def test_https_with_a_trusted_ca_delivers_and_an_untrusted_one_never_does(self):
+        proxy = TlsProxy(self.dir, self.receiver.port)
+        try:
+            write_json_logs(self.path("a.log"), 0, 2_000)
+            url = f"https://127.0.0.1:{proxy.port}/loki/api/v1/push"
+            stderr_path = self.path("untrusted.stderr")
+            with open(stderr_path, "wb") as stderr:
+                untrusted = subprocess.Popen(
+                    [LOGSHIP, "tail", "--from-head", "--output", "loki", "--loki-url", url,
+                     "--", self.path("a.log")], stderr=stderr,
+                    env={**os.environ, "SSL_CERT_FILE": "/nonexistent",
+                         "SSL_CERT_DIR": "/nonexistent"})
+            self.procs.append(untrusted)
+
+            def said_tls_failed():
+                with open(stderr_path, "rb") as f:
+                    text = f.read()
+                if untrusted.poll() is not None:
+                    self.skip_if_unsupported(untrusted.returncode, text)
+                    self.fail(f"logship exited {untrusted.returncode}: {text!r}")
+                return b"TLS handshake" in text
+
+            wait_until(said_tls_failed, 30, "logship to report the failed TLS handshake")
+            untrusted.kill()
+            untrusted.wait()
+            self.assertEqual(self.receiver.stats()["accepted_entries"], 0)
+            trusted = subprocess.run(
+                [LOGSHIP, "tail", "--from-head", "--output", "loki", "--loki-url", url,
+                 "--", self.path("a.log")], capture_output=True, timeout=60,
+                env={**os.environ, "SSL_CERT_FILE": proxy.cert})
+            self.assertEqual(trusted.returncode, 0, trusted.stderr.decode(errors="replace"))
+            self.assert_exactly_once({(0, s) for s in range(2_000)}, self.receiver.entries())
+        finally:
+            proxy.close()
 
 
 if __name__ == "__main__":

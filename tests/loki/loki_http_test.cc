@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 #include <string>
 
 #include "agent/unique_fd.h"
@@ -82,6 +83,14 @@ class ReceiverProcess {
   void script(const std::string& phases) const {
     REQUIRE(request("POST", "/control", phases) == "ok\n");
   }
+  // A string counter of /stats (no escapes expected in what the tests send).
+  std::string text_stat(const std::string& name) const {
+    const std::string stats = request("GET", "/stats");
+    const size_t at = stats.find("\"" + name + "\":\"");
+    REQUIRE_MESSAGE(at != std::string::npos, stats);
+    const size_t begin = at + name.size() + 4;
+    return stats.substr(begin, stats.find('"', begin) - begin);
+  }
   uint64_t stat(const std::string& name) const {
     const std::string stats = request("GET", "/stats");
     const size_t at = stats.find("\"" + name + "\":");
@@ -96,7 +105,8 @@ class ReceiverProcess {
 };
 
 struct Setup {
-  explicit Setup(LokiEncoding encoding = LokiEncoding::kProtobuf) {
+  explicit Setup(LokiEncoding encoding = LokiEncoding::kProtobuf,
+                 const std::function<void(LokiOutputConfig&)>& adjust = nullptr) {
     config.url = receiver.url();
     config.labels = {{"job", "{job}"}};
     config.encoding = encoding;
@@ -106,6 +116,7 @@ struct Setup {
     config.max_backoff = 100ms;
     config.request_timeout = 500ms;
     config.max_concurrent_requests = 2;
+    if (adjust) adjust(config);
     auto created = LokiOutput::create(config, nullptr, nullptr);
     REQUIRE(created);
     output = std::move(*created);
@@ -193,6 +204,39 @@ TEST_CASE("JSON pushes are accepted too") {
   s.send_batches(10, 10);
   REQUIRE(s.drain());
   CHECK(s.receiver.stat("accepted_entries") == 100);
+}
+
+TEST_CASE("the tenant and basic auth go with every push") {
+  Setup s(LokiEncoding::kProtobuf, [](LokiOutputConfig& config) {
+    config.tenant = "team-a";
+    config.basic_auth_user = "user";
+    config.basic_auth_password = "pass";
+  });
+  s.send_batches(2, 2);
+  REQUIRE(s.drain());
+  CHECK(s.receiver.text_stat("tenant") == "team-a");
+  CHECK(s.receiver.text_stat("authorization") == "Basic dXNlcjpwYXNz");
+}
+
+TEST_CASE("a bearer token is read from its file; a missing file is a config error") {
+  char path[] = "/tmp/loki-token-XXXXXX";
+  const int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, "s3cret\n", 7) == 7);
+  ::close(fd);
+  {
+    Setup s(LokiEncoding::kProtobuf,
+            [&](LokiOutputConfig& config) { config.bearer_token_file = path; });
+    s.send_batches(1, 1);
+    REQUIRE(s.drain());
+    CHECK(s.receiver.text_stat("authorization") == "Bearer s3cret");
+  }
+  ::unlink(path);
+  LokiOutputConfig config;
+  config.bearer_token_file = path;
+  auto missing = LokiOutput::create(config, nullptr, nullptr);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::kInvalidConfig);
 }
 
 TEST_CASE("an unreachable URL retries until stopped and reports nothing delivered") {

@@ -75,6 +75,8 @@ struct Counters {
   uint64_t retry_after_violations = 0;
   uint64_t same_timestamp_and_line = 0;  // Loki would silently drop these
   uint64_t connections = 0;
+  std::string tenant;         // X-Scope-OrgID of the last push
+  std::string authorization;  // Authorization of the last push
 };
 
 class Receiver {
@@ -90,8 +92,10 @@ class Receiver {
   }
 
   // The fault (if any) for the next push request; counts Retry-After violations.
-  Fault next_fault() {
+  Fault next_fault(const std::string& tenant, const std::string& authorization) {
     std::lock_guard lock(mutex_);
+    counters_.tenant = tenant;
+    counters_.authorization = authorization;
     const auto now = Clock::now();
     ++counters_.requests;
     // A request arriving within kInFlightGrace of the 429 was already on its way when the
@@ -245,7 +249,8 @@ class Receiver {
            ",\"same_timestamp_and_line\":" + std::to_string(c.same_timestamp_and_line) +
            ",\"connections\":" + std::to_string(c.connections) +
            ",\"streams\":" + std::to_string(last_.size()) +
-           ",\"script_phases_left\":" + std::to_string(script_.size()) + "}";
+           ",\"script_phases_left\":" + std::to_string(script_.size()) + ",\"tenant\":" +
+           json_string(c.tenant) + ",\"authorization\":" + json_string(c.authorization) + "}";
   }
 
  private:
@@ -256,6 +261,11 @@ class Receiver {
     append_json(out, entry.line);
     out += "}\n";
     std::fwrite(out.data(), 1, out.size(), store_);
+  }
+  static std::string json_string(std::string_view text) {
+    std::string out;
+    append_json(out, text);
+    return out;
   }
   static void append_json(std::string& out, std::string_view text) {
     out += '"';
@@ -359,7 +369,8 @@ void reset_connection(int fd) {
 
 // Handles a push; returns false when the connection must end.
 bool handle_push(Receiver& receiver, int fd, Request& request) {
-  const Fault fault = receiver.next_fault();
+  const Fault fault =
+      receiver.next_fault(request.headers["x-scope-orgid"], request.headers["authorization"]);
   switch (fault.action) {
     case Action::kReset:
       reset_connection(fd);
