@@ -426,13 +426,18 @@ std::vector<CheckpointEntry> FileInput::checkpoint_entries() const {
   for (const auto& file : files_) {
     const auto view = file.tailer->checkpoint_view();
     const uint64_t offset = view.tracker->committed_offset();
-    const auto tail_length = static_cast<uint32_t>(std::min<uint64_t>(offset, kTailBytes));
-    const auto tail = fingerprint(view.fd->get(), offset - tail_length, tail_length);
-    if (!tail) continue;  // truncated under us: the next snapshot will have it right
+    const std::pair<uint64_t, uint64_t> taken_at{offset, view.identity.head.hash};
+    if (file.tail_taken_at != taken_at) {
+      const auto tail_length = static_cast<uint32_t>(std::min<uint64_t>(offset, kTailBytes));
+      const auto tail = fingerprint(view.fd->get(), offset - tail_length, tail_length);
+      if (!tail) continue;  // truncated under us: the next snapshot will have it right
+      file.tail = *tail;
+      file.tail_taken_at = taken_at;
+    }
     entries.push_back(CheckpointEntry{.scope = options_.scope,
                                       .identity = view.identity,
                                       .offset = offset,
-                                      .tail = *tail,
+                                      .tail = file.tail,
                                       .updated_unix_s = now,
                                       .path = view.path});
   }

@@ -72,6 +72,10 @@ class FileInput final : public Input {
     std::unique_ptr<Tailer> tailer;
     bool at_end = false;
     bool rotated = false;  // its path no longer names it: drain, then close
+    // The tail fingerprint last checkpointed and what it was taken at (offset, head hash):
+    // an idle file is not read again every checkpoint interval. Under mutex_.
+    mutable std::pair<uint64_t, uint64_t> tail_taken_at{~uint64_t{0}, 0};
+    mutable Fingerprint tail;
   };
 
   Result<void> start_files();
