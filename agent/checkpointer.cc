@@ -28,6 +28,13 @@ void Checkpointer::start() {
   });
 }
 
+void Checkpointer::set_sources(std::vector<const FileInput*> inputs,
+                               std::vector<CheckpointEntry> carried) {
+  std::lock_guard lock(save_mutex_);
+  inputs_ = std::move(inputs);
+  carried_ = std::move(carried);
+}
+
 Result<void> Checkpointer::stop_and_save() {
   thread_.request_stop();
   if (thread_.joinable()) thread_.join();

@@ -27,6 +27,9 @@ class Checkpointer {
   Checkpointer& operator=(const Checkpointer&) = delete;
 
   void start();
+  // The inputs to snapshot and the entries to carry as they are; waits for a save in
+  // progress, so an input removed here may be destroyed right after.
+  void set_sources(std::vector<const FileInput*> inputs, std::vector<CheckpointEntry> carried);
   // Stops the periodic thread and writes the final positions.
   Result<void> stop_and_save();
 

@@ -35,6 +35,9 @@ struct AgentConfig {
 };
 
 struct InputConfig {
+  // The section's TOML as written; on SIGHUP an input whose definition is unchanged keeps
+  // running untouched.
+  std::string definition;
   // "" or "kubernetes": sets the defaults of paths, exclude, parser, kubernetes_labels
   // and name (config_load.cc, apply_preset); keys set beside it override them.
   std::string preset;
@@ -69,6 +72,7 @@ using OutputSettings =
     std::variant<StdoutOutputConfig, NullOutputConfig, KafkaOutputConfig, LokiOutputConfig>;
 
 struct OutputConfig {
+  std::string definition;  // as InputConfig::definition
   std::string name;
   std::string type;
   // Input names this output ships; empty means every input.

@@ -125,6 +125,14 @@ void parse_output_settings(TableReader& reader, OutputConfig& out) {
     out.settings = settings;
   } else if (out.type == "null") {
     out.settings = NullOutputConfig{};
+  } else if (out.type == "kafka") {
+    KafkaOutputConfig settings;
+    parse_kafka_output(reader, settings);
+    out.settings = std::move(settings);
+  } else if (out.type == "loki") {
+    LokiOutputConfig settings;
+    parse_loki_output(reader, settings);
+    out.settings = std::move(settings);
   }
 }
 
@@ -132,7 +140,10 @@ void parse_output(TableReader& reader, OutputConfig& out) {
   reader.read("name", out.name);
   if (out.name.empty()) reader.fail("name", "every output needs a name");
   reader.read_choice("type", out.type,
-                     {{"stdout", std::string("stdout")}, {"null", std::string("null")}});
+                     {{"stdout", std::string("stdout")},
+                      {"null", std::string("null")},
+                      {"kafka", std::string("kafka")},
+                      {"loki", std::string("loki")}});
   if (out.type.empty()) reader.fail("type", "every output needs a type");
   reader.read("inputs", out.inputs);
   parse_output_settings(reader, out);
@@ -183,8 +194,14 @@ Result<Config> load_config(const std::string& path) {
   config.source_file = path;
   TableReader root(document, "", errors);
   if (auto agent = root.table("agent")) parse_agent(*agent, config.agent);
-  for (auto& reader : root.tables("inputs")) parse_input(reader, config.inputs.emplace_back());
-  for (auto& reader : root.tables("outputs")) parse_output(reader, config.outputs.emplace_back());
+  for (auto& reader : root.tables("inputs")) {
+    config.inputs.emplace_back().definition = reader.toml_text();
+    parse_input(reader, config.inputs.back());
+  }
+  for (auto& reader : root.tables("outputs")) {
+    config.outputs.emplace_back().definition = reader.toml_text();
+    parse_output(reader, config.outputs.back());
+  }
   root.finish();
   if (errors.empty()) validate(root, config);
 

@@ -274,6 +274,12 @@ std::vector<TableReader> TableReader::tables(std::string_view key) {
   return readers;
 }
 
+std::string TableReader::toml_text() const {
+  std::ostringstream text;
+  text << *table_;
+  return text.str();
+}
+
 void TableReader::finish() {
   std::vector<std::string_view> known(seen_.begin(), seen_.end());
   for (const auto& [name, node] : *table_) {

@@ -69,6 +69,8 @@ class TableReader {
   // Reports an error at this key's value (or the table when the key is absent).
   void fail(std::string_view key, std::string_view message);
   bool has(std::string_view key) const { return table_->contains(key); }
+  // The table as TOML text, as written (before interpolation).
+  std::string toml_text() const;
   const std::string& path() const { return path_; }
 
   // Reports every key of this table that no getter asked for.

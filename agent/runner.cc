@@ -1,88 +1,145 @@
 #include "agent/runner.h"
 
 #include <cstdio>
+#include <functional>
 #include <iostream>
-#include <memory>
-#include <optional>
+#include <set>
 #include <thread>
 
 #include "agent/atomic_file.h"
-#include "agent/checkpointer.h"
 #include "agent/commands.h"
 #include "agent/output_factory.h"
 #include "agent/pipeline.h"
 
 namespace logship {
 
-RunReport run_plan(RunPlan plan, std::stop_token stop) {
-  RunReport report;
-  std::optional<CheckpointStore> store;
-  std::vector<CheckpointEntry> saved;
-  if (plan.persist_offsets) {
-    if (auto made = make_directories(plan.agent.data_dir); !made) {
-      std::cerr << "logship: data_dir: " << made.error().message << "\n";
-      return {kExitFailure, {}};
-    }
-    store.emplace(plan.agent.data_dir);
-    saved = load_checkpoints_or_warn(*store);
-  }
+struct Runner::Running {
+  std::string key;
+  std::unique_ptr<Pipeline> pipeline;
+  FileInput* input = nullptr;
+  std::stop_source stop;
+  std::optional<std::stop_callback<std::function<void()>>> follow_global_stop;
+  PipelineOutcome outcome;
+  std::jthread thread;
+};
 
-  MemoryBudget budget(effective_memory_limit(plan.agent).bytes);
-  std::vector<std::unique_ptr<Pipeline>> pipelines;
-  std::vector<const FileInput*> inputs;
-  for (auto& pipeline_plan : plan.pipelines) {
-    auto output = make_output(pipeline_plan.output, OutputContext{.budget = &budget});
+Runner::Runner(const AgentConfig& agent, bool persist_offsets, std::stop_token stop)
+    : agent_(agent), stop_(std::move(stop)), budget_(effective_memory_limit(agent).bytes) {
+  if (!persist_offsets) return;
+  if (auto made = make_directories(agent_.data_dir); !made) {
+    std::cerr << "logship: data_dir: " << made.error().message
+              << "; offsets will not be persisted\n";
+    return;
+  }
+  store_.emplace(agent_.data_dir);
+  unowned_ = load_checkpoints_or_warn(*store_);
+  checkpointer_.emplace(*store_, agent_.checkpoint_interval, std::vector<const FileInput*>{},
+                        unowned_);
+  checkpointer_->start();
+}
+
+Runner::~Runner() {
+  for (auto& running : running_) running->stop.request_stop();
+}
+
+Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
+  std::set<std::string> wanted;
+  for (const auto& plan : plans) wanted.insert(plan.key);
+  std::set<std::string> kept;
+  for (const auto& running : running_) {
+    if (wanted.contains(running->key)) kept.insert(running->key);
+  }
+  // Build every new output first, so a reload that cannot be applied changes nothing.
+  std::vector<std::pair<PipelinePlan, std::unique_ptr<Output>>> starting;
+  for (auto& plan : plans) {
+    if (kept.contains(plan.key)) continue;
+    auto output = make_output(plan.output, OutputContext{.budget = &budget_});
     if (!output) {
-      std::cerr << "logship: output \"" << pipeline_plan.output.name
-                << "\": " << output.error().message << "\n";
-      return {kExitFailure, {}};
+      return make_error(ErrorCode::kInvalidConfig, "output \"" + plan.output.name +
+                                                       "\": " + output.error().message);
     }
-    pipeline_plan.input.resume = take_scope(saved, pipeline_plan.input.scope);
-    auto input = std::make_unique<FileInput>(std::move(pipeline_plan.input), budget);
-    inputs.push_back(input.get());
-    pipelines.push_back(
-        std::make_unique<Pipeline>(std::move(input), std::move(*output), budget.limit() / 2));
+    starting.emplace_back(std::move(plan), std::move(*output));
   }
+  std::erase_if(running_, [&](std::unique_ptr<Running>& running) {
+    if (kept.contains(running->key)) return false;
+    running->stop.request_stop();
+    finish(*running);
+    auto final_entries = running->input->checkpoint_entries();
+    unowned_.insert(unowned_.end(), final_entries.begin(), final_entries.end());
+    update_checkpointer();  // before the input it points to is destroyed
+    return true;
+  });
+  for (auto& [plan, output] : starting) {
+    auto running = std::make_unique<Running>();
+    running->key = plan.key;
+    plan.input.resume = take_scope(unowned_, plan.input.scope);
+    auto input = std::make_unique<FileInput>(std::move(plan.input), budget_);
+    running->input = input.get();
+    running->pipeline =
+        std::make_unique<Pipeline>(std::move(input), std::move(output), budget_.limit() / 2);
+    Running& r = *running;
+    r.follow_global_stop.emplace(stop_, [&r] { r.stop.request_stop(); });
+    r.thread = std::jthread(
+        [&r, this] { r.outcome = r.pipeline->run(r.stop.get_token(), agent_.shutdown_timeout); });
+    running_.push_back(std::move(running));
+  }
+  update_checkpointer();
+  return {};
+}
 
-  std::optional<Checkpointer> checkpointer;
-  if (store) {
-    checkpointer.emplace(*store, plan.agent.checkpoint_interval, inputs, std::move(saved));
-    checkpointer->start();
-  }
-  std::vector<PipelineOutcome> outcomes(pipelines.size());
-  {
-    std::vector<std::jthread> runners;
-    for (size_t i = 0; i < pipelines.size(); ++i) {
-      runners.emplace_back(
-          [&, i] { outcomes[i] = pipelines[i]->run(stop, plan.agent.shutdown_timeout); });
-    }
-  }
-  if (checkpointer) (void)checkpointer->stop_and_save();
+void Runner::update_checkpointer() {
+  if (!checkpointer_) return;
+  std::vector<const FileInput*> inputs;
+  for (const auto& running : running_) inputs.push_back(running->input);
+  checkpointer_->set_sources(std::move(inputs), unowned_);
+}
 
-  for (size_t i = 0; i < outcomes.size(); ++i) {
-    const PipelineOutcome& outcome = outcomes[i];
-    if (!outcome.drained) {
-      // Threads are stuck in the output past the deadline; checkpoints are written, so
-      // what was not acknowledged is read again next time.
-      std::cerr << "logship: an output did not drain within the shutdown timeout\n";
-      std::fflush(stderr);
-      std::_Exit(kExitFailure);
-    }
-    report.counts.push_back(inputs[i]->counts());
-    for (const auto& error : {outcome.input_error, outcome.output_error}) {
-      if (!error) continue;
-      std::cerr << "logship: " << error->message << "\n";
-      report.exit_code = kExitFailure;
-    }
-    // A run that ended by itself (one-shot) must have shipped everything; after a stop,
-    // what is unacknowledged is re-read next time.
-    if (!stop.stop_requested() && outcome.unacknowledged > 0 && report.exit_code == kExitOk) {
-      std::cerr << "logship: " << outcome.unacknowledged
-                << " batches were not acknowledged by the output\n";
-      report.exit_code = kExitFailure;
-    }
+void Runner::finish(Running& running) {
+  if (running.thread.joinable()) running.thread.join();
+  const PipelineOutcome& outcome = running.outcome;
+  if (!outcome.drained) {
+    // Threads are stuck in the output past the deadline: write what was acknowledged
+    // (the rest is read again next time) and leave.
+    if (checkpointer_) (void)checkpointer_->stop_and_save();
+    std::cerr << "logship: an output did not drain within the shutdown timeout\n";
+    std::fflush(stderr);
+    std::_Exit(kExitFailure);
   }
-  return report;
+  report_.counts.push_back(running.input->counts());
+  for (const auto& error : {outcome.input_error, outcome.output_error}) {
+    if (!error) continue;
+    std::cerr << "logship: " << error->message << "\n";
+    report_.exit_code = kExitFailure;
+  }
+  // A run that ended by itself (one-shot) must have shipped everything; after a stop,
+  // what is unacknowledged is read again next time.
+  if (!running.stop.stop_requested() && outcome.unacknowledged > 0 &&
+      report_.exit_code == kExitOk) {
+    std::cerr << "logship: " << outcome.unacknowledged
+              << " batches were not acknowledged by the output\n";
+    report_.exit_code = kExitFailure;
+  }
+}
+
+RunReport Runner::wait() {
+  for (auto& running : running_) {
+    if (running->thread.joinable()) running->thread.join();
+  }
+  if (checkpointer_) (void)checkpointer_->stop_and_save();
+  for (auto& running : running_) finish(*running);
+  return report_;
+}
+
+RunReport run_once(const AgentConfig& agent, bool persist_offsets, PipelinePlan plan,
+                   std::stop_token stop) {
+  Runner runner(agent, persist_offsets, std::move(stop));
+  std::vector<PipelinePlan> plans;
+  plans.push_back(std::move(plan));
+  if (auto applied = runner.apply(std::move(plans)); !applied) {
+    std::cerr << "logship: " << applied.error().message << "\n";
+    return {kExitFailure, {}};
+  }
+  return runner.wait();
 }
 
 }  // namespace logship

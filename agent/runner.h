@@ -1,34 +1,67 @@
 #pragma once
-// run_plan: the common body of `logship run` and `logship tail`. Builds every pipeline
-// (one reader per input/output pair), loads checkpoints and keeps them written while the
-// pipelines run, and turns their outcome into an exit code.
-// Thread: the main thread; SIGINT/SIGTERM arrive through `stop`.
+// Runner: the common body of `logship run` and `logship tail`. Runs one pipeline (one
+// reader) per input/output pair, loads checkpoints and keeps them written while the
+// pipelines run, and turns their outcomes into an exit code. apply() can be called again
+// with a new set (SIGHUP): pipelines whose definition is unchanged keep running with
+// their fds and positions; removed or changed ones stop, drain and checkpoint; new or
+// changed ones start from the checkpoints, so nothing is lost or read twice.
+// Thread: the main thread; SIGINT/SIGTERM arrive through the stop token.
 
+#include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
+#include "agent/checkpointer.h"
 #include "agent/config.h"
+#include "agent/memory_budget.h"
 #include "inputs/file/file_input.h"
 
 namespace logship {
 
 struct PipelinePlan {
+  std::string key;  // equal keys on reload: the pipeline keeps running
   FileInputOptions input;  // resume entries are filled in from the checkpoints
   OutputConfig output;
 };
 
-struct RunPlan {
-  AgentConfig agent;
-  bool persist_offsets = false;  // checkpoints under agent.data_dir
-  std::vector<PipelinePlan> pipelines;
-};
-
 struct RunReport {
   int exit_code = 0;
-  std::vector<FileInputCounts> counts;  // per pipeline
+  std::vector<FileInputCounts> counts;  // per pipeline that ran
 };
 
-RunReport run_plan(RunPlan plan, std::stop_token stop);
+class Runner {
+ public:
+  Runner(const AgentConfig& agent, bool persist_offsets, std::stop_token stop);
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Makes the running set match `plans`. On error (an output cannot be built) nothing
+  // changes.
+  Result<void> apply(std::vector<PipelinePlan> plans);
+  // Waits for every pipeline to finish (one-shot end, or stop), writes the final
+  // checkpoints and reports.
+  RunReport wait();
+
+ private:
+  struct Running;
+  void finish(Running& running);
+  void update_checkpointer();
+
+  AgentConfig agent_;
+  std::stop_token stop_;
+  MemoryBudget budget_;
+  std::optional<CheckpointStore> store_;
+  std::vector<CheckpointEntry> unowned_;  // saved entries no running pipeline owns
+  std::optional<Checkpointer> checkpointer_;
+  std::vector<std::unique_ptr<Running>> running_;
+  RunReport report_;
+};
+
+// One plan, run to the end (`logship tail`).
+RunReport run_once(const AgentConfig& agent, bool persist_offsets, PipelinePlan plan,
+                   std::stop_token stop);
 
 }  // namespace logship

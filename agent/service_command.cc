@@ -33,26 +33,58 @@ int run_check(const std::string& config_path) {
   return kExitOk;
 }
 
+namespace {
+
+// One pipeline per input/output pair; its key changes when either definition does.
+Result<std::vector<PipelinePlan>> plan_pipelines(const Config& config) {
+  std::vector<PipelinePlan> plans;
+  for (const auto& output : config.outputs) {
+    for (const auto& input : config.inputs) {
+      if (!feeds(output, input)) continue;
+      const std::string scope = input.name + "/" + output.name;
+      auto options = file_input_options(input, true, scope);
+      if (!options) return std::unexpected(options.error());
+      plans.push_back({scope + "\n" + input.definition + "\n" + output.definition,
+                       std::move(*options), output});
+    }
+  }
+  return plans;
+}
+
+}  // namespace
+
 int run_service(const std::string& config_path) {
   auto config = load_config(config_path);
   if (!config) {
     std::cerr << config.error().message << "\n";
     return kExitUsage;
   }
-  RunPlan plan{.agent = config->agent, .persist_offsets = true};
-  for (const auto& output : config->outputs) {
-    for (const auto& input : config->inputs) {
-      if (!feeds(output, input)) continue;
-      auto options = file_input_options(input, true, input.name + "/" + output.name);
-      if (!options) {
-        std::cerr << config_path << ": " << options.error().message << "\n";
-        return kExitUsage;
-      }
-      plan.pipelines.push_back({std::move(*options), output});
-    }
+  auto plans = plan_pipelines(*config);
+  if (!plans) {
+    std::cerr << config_path << ": " << plans.error().message << "\n";
+    return kExitUsage;
   }
   ShutdownSignals signals;
-  return run_plan(std::move(plan), signals.stop_token()).exit_code;
+  Runner runner(config->agent, true, signals.stop_token());
+  if (auto applied = runner.apply(std::move(*plans)); !applied) {
+    std::cerr << "logship: " << applied.error().message << "\n";
+    return kExitFailure;
+  }
+  // SIGHUP: apply the file's inputs and outputs anew; [agent] settings need a restart.
+  while (signals.wait_for_reload()) {
+    auto reloaded = load_config(config_path);
+    auto new_plans = reloaded ? plan_pipelines(*reloaded)
+                              : Result<std::vector<PipelinePlan>>(std::unexpected(reloaded.error()));
+    Result<void> applied = new_plans ? runner.apply(std::move(*new_plans))
+                                     : Result<void>(std::unexpected(new_plans.error()));
+    if (!applied) {
+      std::cerr << "logship: reload rejected, the running configuration stays: "
+                << applied.error().message << "\n";
+      continue;
+    }
+    std::cerr << "logship: reloaded " << config_path << "\n";
+  }
+  return runner.wait().exit_code;
 }
 
 }  // namespace logship

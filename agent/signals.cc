@@ -17,6 +17,7 @@ ShutdownSignals::ShutdownSignals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal_fd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -29,6 +30,16 @@ ShutdownSignals::~ShutdownSignals() {
   [[maybe_unused]] const auto written = ::write(wake_fd_.get(), &one, sizeof one);
 }
 
+bool ShutdownSignals::wait_for_reload() {
+  std::unique_lock lock(mutex_);
+  if (!reload_cv_.wait(lock, stop_.get_token(),
+                       [&] { return reloads_requested_ > reloads_taken_; })) {
+    return false;
+  }
+  reloads_taken_ = reloads_requested_;
+  return true;
+}
+
 void ShutdownSignals::watch(std::stop_token done) {
   int received = 0;
   while (!done.stop_requested()) {
@@ -36,6 +47,14 @@ void ShutdownSignals::watch(std::stop_token done) {
     if (::poll(fds.data(), fds.size(), -1) <= 0 || !(fds[0].revents & POLLIN)) continue;
     signalfd_siginfo info{};
     while (::read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
+      if (info.ssi_signo == SIGHUP) {
+        {
+          std::lock_guard lock(mutex_);
+          ++reloads_requested_;
+        }
+        reload_cv_.notify_all();
+        continue;
+      }
       if (++received > 1) std::_Exit(1);
       stop_.request_stop();
     }

@@ -85,17 +85,12 @@ int usage_error(const std::string& message) {
 }  // namespace
 
 int run_tail(const TailOptions& options) {
-  RunPlan plan;
+  AgentConfig agent;
   if (!options.memory_limit.empty()) {
-    plan.agent.memory_limit = parse_size(options.memory_limit);
-    if (!plan.agent.memory_limit) {
-      return usage_error("--memory-limit: expected a size such as 64MiB");
-    }
+    agent.memory_limit = parse_size(options.memory_limit);
+    if (!agent.memory_limit) return usage_error("--memory-limit: expected a size such as 64MiB");
   }
-  if (!options.data_dir.empty()) {
-    plan.agent.data_dir = options.data_dir;
-    plan.persist_offsets = true;
-  }
+  if (!options.data_dir.empty()) agent.data_dir = options.data_dir;
   auto input = input_config(options);
   if (!input) return usage_error(input.error().message);
   auto output = output_config(options);
@@ -108,10 +103,11 @@ int run_tail(const TailOptions& options) {
     input_options->start = {StartPosition::Kind::kLastLines,
                             options.last_lines.value_or(kDefaultTailLines)};
   }
-  plan.pipelines.push_back({std::move(*input_options), std::move(*output)});
-
   ShutdownSignals signals;
-  const RunReport report = run_plan(std::move(plan), signals.stop_token());
+  const RunReport report =
+      run_once(agent, !options.data_dir.empty(),
+               PipelinePlan{"tail", std::move(*input_options), std::move(*output)},
+               signals.stop_token());
   for (const auto& counts : report.counts) print_counts(counts);
   return report.exit_code;
 }
