@@ -1,5 +1,7 @@
 #include "inputs/parse/file_parser.h"
 
+#include <algorithm>
+
 #include "inputs/parse/json_parser.h"
 #include "inputs/parse/logfmt_parser.h"
 #include "inputs/parse/regex_parser.h"
@@ -78,9 +80,16 @@ void FileParser::parse(BatchParts parts, ParseStats& stats) {
   framed_.clear();
   framed_.swap(parts.records);
   begin(parts, stats);
+  // Room for the fields at the last batch's rate: growing the vector record by record
+  // copies it and touches fresh pages several times over.
+  parts.fields.reserve(parts.fields.size() + framed_.size() * fields_per_line_);
   const std::string_view buffer(parts.bytes.data(), parts.bytes.size());
   for (const Record& line : framed_) assembler_.push(buffer, line, *this, stats);
   assembler_.end_batch(buffer);
+  if (!framed_.empty()) {
+    const size_t added = parts.fields.size() - first_field_;
+    fields_per_line_ = std::max<size_t>(1, (added + framed_.size() - 1) / framed_.size());
+  }
   finish();
 }
 

@@ -93,6 +93,7 @@ class FileParser final : private RecordSink {
   std::optional<Slice> stream_name_;                      // in extra_, this batch
   std::vector<std::pair<std::string, Slice>> stream_values_;  // likewise, a few values
   std::vector<Record> framed_;
+  size_t fields_per_line_ = 1;  // of the last batch, to size the next one's fields
 };
 
 }  // namespace logship
