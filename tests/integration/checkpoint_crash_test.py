@@ -1,7 +1,7 @@
 """Checkpoint crash safety: the agent checkpoints 200 busy files every 5 ms and is SIGKILLed
 50 times at seeded random moments. After every kill the checkpoints file loads (through
 `logship offsets list` and the agent's own start), and no file's acknowledged offset ever
-moves backwards."""
+moves backwards. A truncated or corrupt file is reported, naming it, and the agent starts."""
 
 import os
 import random
@@ -71,6 +71,52 @@ class CheckpointCrashSafety(harness.TempDirTest):
         print(f"checkpoint crash: {KILLS} kills, {writes_seen} loads with entries, "
               f"{len(highest)} files, temp files left: "
               f"{[n for n in os.listdir(data) if n != 'checkpoints']}", file=sys.stderr)
+
+
+class DamagedCheckpoints(harness.TempDirTest):
+    def damage_and_restart(self, damage):
+        data = self.path("data")
+        log = self.write("app.log", durable.lines(0, 100))
+        first = harness.run("tail", "--from-head", "--data-dir", data, log)
+        self.assertEqual(first.returncode, 0, first.stderr)
+        path = os.path.join(data, "checkpoints")
+        with open(path, "rb") as f:
+            text = f.read()
+        with open(path, "wb") as f:
+            f.write(damage(text))
+        config = durable.run_config(self.path("logship.toml"), data,
+                                    [f'name = "app"\npaths = ["{log}"]'])
+        listed = harness.run("offsets", "list", "-c", config)
+        self.assertEqual(listed.returncode, 1, listed.stdout)
+        self.assertIn(path.encode(), listed.stderr, "the message names the file")
+        # The agent starts anyway, from the start policy for unseen files (here the head).
+        again = harness.run("tail", "--from-head", "--data-dir", data, log)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertIn(b"unreadable checkpoints", again.stderr)
+        self.assertEqual(again.stdout, durable.lines(0, 100))
+        self.assertEqual(len(durable.read_checkpoints(data)), 1, "rewritten whole")
+        return listed.stderr
+
+    def test_a_truncated_checkpoints_file_is_reported_and_the_agent_starts(self):
+        message = self.damage_and_restart(lambda text: text[:len(text) // 2])
+        self.assertIn(b"truncated", message)
+
+    def test_a_corrupt_checkpoints_file_is_reported_and_the_agent_starts(self):
+        def move_the_offset(text):
+            self.assertIn(b"\t800\t", text)  # 100 lines of 8 bytes acknowledged
+            return text.replace(b"\t800\t", b"\t808\t")
+        self.assertIn(b"corrupt", self.damage_and_restart(move_the_offset))
+
+    def test_offsets_reset_replaces_an_unreadable_file(self):
+        data = self.path("data")
+        os.makedirs(data)
+        with open(os.path.join(data, "checkpoints"), "wb") as f:
+            f.write(b"\x00garbage")
+        config = durable.run_config(self.path("logship.toml"), data,
+                                    [f'name = "app"\npaths = ["{self.dir}/*.log"]'])
+        reset = harness.run("offsets", "reset", "-c", config)
+        self.assertEqual(reset.returncode, 0, reset.stderr)
+        self.assertEqual(durable.read_checkpoints(data), [])
 
 
 if __name__ == "__main__":
