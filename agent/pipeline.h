@@ -6,6 +6,7 @@
 // so a slow or failed output never holds back another.
 // Thread: run() on the caller's (main) thread.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -19,6 +20,13 @@
 #include "outputs/output.h"
 
 namespace logship {
+
+// What the output accepted so far (send() returned ok); for metrics.
+struct SentCounts {
+  uint64_t records = 0;
+  uint64_t bytes = 0;
+  uint64_t batches = 0;
+};
 
 struct PipelineOutcome {
   std::optional<Error> input_error;
@@ -39,6 +47,9 @@ class Pipeline {
   // When it gives up, threads may still be blocked: the caller must exit the process.
   PipelineOutcome run(std::stop_token stop, std::chrono::milliseconds shutdown_timeout);
 
+  // Thread-safe.
+  SentCounts sent() const;
+
  private:
   void run_input();
   void run_output();
@@ -48,6 +59,9 @@ class Pipeline {
   BoundedQueue<Batch> queue_;
   std::stop_source input_stop_;
   std::stop_source output_stop_;
+  std::atomic<uint64_t> sent_records_ = 0;
+  std::atomic<uint64_t> sent_bytes_ = 0;
+  std::atomic<uint64_t> sent_batches_ = 0;
   std::optional<Error> input_error_;
   std::optional<Error> output_error_;
   std::mutex mutex_;

@@ -12,9 +12,33 @@
 #include "agent/pipeline.h"
 
 namespace logship {
+namespace {
+
+void add_counts(FileInputCounts& total, const FileInputCounts& more) {
+  total.files += more.files;
+  total.bytes += more.bytes;
+  total.lines.lines += more.lines.lines;
+  total.rotations += more.rotations;
+  total.truncations += more.truncations;
+}
+
+void add_sent(SentCounts& total, const SentCounts& more) {
+  total.records += more.records;
+  total.bytes += more.bytes;
+  total.batches += more.batches;
+}
+
+// Counters only go up; a total read at scrape time becomes the increment since last time.
+void advance(Counter& counter, uint64_t total) {
+  if (total > counter.value()) counter.inc(total - counter.value());
+}
+
+}  // namespace
 
 struct Runner::Running {
   std::string key;
+  std::string input_name;
+  std::string output_name;
   std::unique_ptr<Pipeline> pipeline;
   FileInput* input = nullptr;
   std::stop_source stop;
@@ -60,10 +84,13 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
     }
     starting.emplace_back(std::move(plan), std::move(*output));
   }
+  std::lock_guard lock(running_mutex_);
   std::erase_if(running_, [&](std::unique_ptr<Running>& running) {
     if (kept.contains(running->key)) return false;
     running->stop.request_stop();
     finish(*running);
+    add_counts(retired_inputs_[running->input_name], running->input->counts());
+    add_sent(retired_outputs_[running->output_name], running->pipeline->sent());
     auto final_entries = running->input->checkpoint_entries();
     unowned_.insert(unowned_.end(), final_entries.begin(), final_entries.end());
     update_checkpointer();  // before the input it points to is destroyed
@@ -72,6 +99,8 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
   for (auto& [plan, output] : starting) {
     auto running = std::make_unique<Running>();
     running->key = plan.key;
+    running->input_name = plan.input.name;
+    running->output_name = plan.output.name;
     plan.input.resume = take_scope(unowned_, plan.input.scope);
     auto input = std::make_unique<FileInput>(std::move(plan.input), budget_);
     running->input = input.get();
@@ -128,6 +157,32 @@ RunReport Runner::wait() {
   if (checkpointer_) (void)checkpointer_->stop_and_save();
   for (auto& running : running_) finish(*running);
   return report_;
+}
+
+void Runner::collect(AgentMetrics& metrics) const {
+  std::lock_guard lock(running_mutex_);
+  std::map<std::string, FileInputCounts> inputs = retired_inputs_;
+  std::map<std::string, SentCounts> outputs = retired_outputs_;
+  for (const auto& running : running_) {
+    add_counts(inputs[running->input_name], running->input->counts());
+    add_sent(outputs[running->output_name], running->pipeline->sent());
+  }
+  for (const auto& [name, counts] : inputs) {
+    const InputMetrics input = metrics.input(name);
+    advance(*input.read_bytes, counts.bytes);
+    advance(*input.read_lines, counts.lines.lines);
+    advance(*input.rotations, counts.rotations);
+    advance(*input.truncations, counts.truncations);
+  }
+  for (const auto& [name, sent] : outputs) {
+    const OutputMetrics output = metrics.output(name);
+    advance(*output.sent_records, sent.records);
+    advance(*output.sent_bytes, sent.bytes);
+    advance(*output.sent_batches, sent.batches);
+  }
+  const BudgetMetrics budget = metrics.budget();
+  budget.used_bytes->set(static_cast<double>(budget_.used()));
+  budget.limit_bytes->set(static_cast<double>(budget_.limit()));
 }
 
 RunReport run_once(const AgentConfig& agent, bool persist_offsets, PipelinePlan plan,

@@ -7,15 +7,19 @@
 // changed ones start from the checkpoints, so nothing is lost or read twice.
 // Thread: the main thread; SIGINT/SIGTERM arrive through the stop token.
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
+#include "agent/agent_metrics.h"
 #include "agent/checkpointer.h"
 #include "agent/config.h"
 #include "agent/memory_budget.h"
+#include "agent/pipeline.h"
 #include "inputs/file/file_input.h"
 
 namespace logship {
@@ -44,6 +48,9 @@ class Runner {
   // Waits for every pipeline to finish (one-shot end, or stop), writes the final
   // checkpoints and reports.
   RunReport wait();
+  // Brings the metrics up to date (called at scrape time, from the metrics thread).
+  void collect(AgentMetrics& metrics) const;
+  MemoryBudget& budget() { return budget_; }
 
  private:
   struct Running;
@@ -56,7 +63,11 @@ class Runner {
   std::optional<CheckpointStore> store_;
   std::vector<CheckpointEntry> unowned_;  // saved entries no running pipeline owns
   std::optional<Checkpointer> checkpointer_;
+  mutable std::mutex running_mutex_;  // running_'s structure vs. collect()
   std::vector<std::unique_ptr<Running>> running_;
+  // Totals of pipelines stopped by a reload, so counters never go back.
+  std::map<std::string, FileInputCounts> retired_inputs_;
+  std::map<std::string, SentCounts> retired_outputs_;
   RunReport report_;
 };
 

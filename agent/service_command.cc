@@ -1,8 +1,11 @@
 // `logship run` and `logship check`: the configured inputs and outputs as a service.
 #include <algorithm>
+#include <atomic>
 #include <iostream>
 
+#include "agent/agent_metrics.h"
 #include "agent/commands.h"
+#include "agent/http_server.h"
 #include "agent/config.h"
 #include "agent/input_factory.h"
 #include "agent/runner.h"
@@ -64,12 +67,32 @@ int run_service(const std::string& config_path) {
     std::cerr << config_path << ": " << plans.error().message << "\n";
     return kExitUsage;
   }
-  ShutdownSignals signals;
+  ShutdownSignals signals;  // first: the server's thread inherits its blocked signals
   Runner runner(config->agent, true, signals.stop_token());
+  auto metrics = AgentMetrics::create(LOGSHIP_VERSION);
+  if (!metrics) {
+    std::cerr << "logship: metrics: " << metrics.error().message << "\n";
+    return kExitFailure;
+  }
+  std::atomic<bool> ready = false;
+  auto server = HttpServer::start(
+      config->agent.metrics_listen,
+      {.metrics =
+           [&] {
+             runner.collect(**metrics);
+             return (*metrics)->registry().render();
+           },
+       .ready = [&] { return ready.load(); }});
+  if (!server) {
+    std::cerr << "logship: metrics_listen " << config->agent.metrics_listen << ": "
+              << server.error().message << "\n";
+    return kExitFailure;
+  }
   if (auto applied = runner.apply(std::move(*plans)); !applied) {
     std::cerr << "logship: " << applied.error().message << "\n";
     return kExitFailure;
   }
+  ready = true;
   // SIGHUP: apply the file's inputs and outputs anew; [agent] settings need a restart.
   while (signals.wait_for_reload()) {
     auto reloaded = load_config(config_path);
