@@ -45,6 +45,22 @@ class DeliveryTest(h.KafkaTest):
         # All acknowledged before exit: the watermarks already hold every line, once.
         self.assertEqual(h.produced_count(self.kafka.bootstrap, "big"), 4 * per_file)
 
+    def test_format_json_ships_one_json_record_per_line_keyed_by_file(self):
+        lines = h.make_lines(5, 1_000)
+        log = self.path("app.log")
+        h.write_lines(log, lines)
+        proc = self.logship(h.tail_args(self.kafka.bootstrap, "logs", [log], "--format", "json"))
+        self.assert_exit(proc, 60, "logship tail --format json to ship 1000 lines")
+        messages = sorted(h.consume(self.kafka.bootstrap, "logs", len(lines)))
+        self.assertEqual(len({partition for partition, _, _, _ in messages}), 1,
+                         "one file's lines, keyed by file, must share a partition")
+        records = [json.loads(value) for _, _, _, value in messages]
+        self.assertEqual([r["line"].encode() for r in records], lines)
+        self.assertTrue(all(r["file"] == log for r in records))
+        self.assertTrue(all(key == log.encode() for _, _, key, _ in messages))
+        offsets = [r["offset"] for r in records]
+        self.assertEqual(offsets, sorted(offsets))
+
     def test_a_misspelt_librdkafka_property_fails_logship_check_with_its_message(self):
         log = self.path("app.log")
         h.write_lines(log, [b"x"])
