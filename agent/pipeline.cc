@@ -28,7 +28,11 @@ void Pipeline::run_output() {
   while (auto batch = queue_.pop()) {
     const uint64_t records = batch->records().size();
     uint64_t bytes = 0;
-    for (const Record& record : batch->records()) bytes += record.line.size;
+    uint64_t file_bytes = 0;
+    for (const Record& record : batch->records()) {
+      bytes += record.line.size;
+      file_bytes += record.file_bytes;
+    }
     if (auto sent = output_->send(std::move(*batch), output_stop_.get_token()); !sent) {
       output_error_ = sent.error();
       input_stop_.request_stop();
@@ -38,6 +42,7 @@ void Pipeline::run_output() {
     sent_records_.fetch_add(records, std::memory_order_relaxed);
     sent_bytes_.fetch_add(bytes, std::memory_order_relaxed);
     sent_batches_.fetch_add(1, std::memory_order_relaxed);
+    sent_file_bytes_.fetch_add(file_bytes, std::memory_order_relaxed);
   }
   if (!output_error_) output_->drain(std::chrono::steady_clock::time_point::max());
   {
@@ -49,7 +54,8 @@ void Pipeline::run_output() {
 
 SentCounts Pipeline::sent() const {
   return {sent_records_.load(std::memory_order_relaxed), sent_bytes_.load(std::memory_order_relaxed),
-          sent_batches_.load(std::memory_order_relaxed)};
+          sent_batches_.load(std::memory_order_relaxed),
+          sent_file_bytes_.load(std::memory_order_relaxed)};
 }
 
 PipelineOutcome Pipeline::run(std::stop_token stop, std::chrono::milliseconds shutdown_timeout) {

@@ -26,6 +26,7 @@ struct SentCounts {
   uint64_t records = 0;
   uint64_t bytes = 0;
   uint64_t batches = 0;
+  uint64_t file_bytes = 0;  // bytes of the files these records cover (progress)
 };
 
 struct PipelineOutcome {
@@ -62,6 +63,7 @@ class Pipeline {
   std::atomic<uint64_t> sent_records_ = 0;
   std::atomic<uint64_t> sent_bytes_ = 0;
   std::atomic<uint64_t> sent_batches_ = 0;
+  std::atomic<uint64_t> sent_file_bytes_ = 0;
   std::optional<Error> input_error_;
   std::optional<Error> output_error_;
   std::mutex mutex_;

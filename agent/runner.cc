@@ -26,6 +26,7 @@ void add_sent(SentCounts& total, const SentCounts& more) {
   total.records += more.records;
   total.bytes += more.bytes;
   total.batches += more.batches;
+  total.file_bytes += more.file_bytes;
 }
 
 // Counters only go up; a total read at scrape time becomes the increment since last time.
@@ -159,6 +160,14 @@ RunReport Runner::wait() {
   return report_;
 }
 
+SentCounts Runner::sent_total() const {
+  std::lock_guard lock(running_mutex_);
+  SentCounts total;
+  for (const auto& [name, sent] : retired_outputs_) add_sent(total, sent);
+  for (const auto& running : running_) add_sent(total, running->pipeline->sent());
+  return total;
+}
+
 void Runner::collect(AgentMetrics& metrics) const {
   std::lock_guard lock(running_mutex_);
   std::map<std::string, FileInputCounts> inputs = retired_inputs_;
@@ -183,18 +192,6 @@ void Runner::collect(AgentMetrics& metrics) const {
   const BudgetMetrics budget = metrics.budget();
   budget.used_bytes->set(static_cast<double>(budget_.used()));
   budget.limit_bytes->set(static_cast<double>(budget_.limit()));
-}
-
-RunReport run_once(const AgentConfig& agent, bool persist_offsets, PipelinePlan plan,
-                   std::stop_token stop) {
-  Runner runner(agent, persist_offsets, std::move(stop));
-  std::vector<PipelinePlan> plans;
-  plans.push_back(std::move(plan));
-  if (auto applied = runner.apply(std::move(plans)); !applied) {
-    std::cerr << "logship: " << applied.error().message << "\n";
-    return {kExitFailure, {}};
-  }
-  return runner.wait();
 }
 
 }  // namespace logship

@@ -50,6 +50,8 @@ class Runner {
   RunReport wait();
   // Brings the metrics up to date (called at scrape time, from the metrics thread).
   void collect(AgentMetrics& metrics) const;
+  // What every output accepted so far. Thread-safe.
+  SentCounts sent_total() const;
   MemoryBudget& budget() { return budget_; }
 
  private:
@@ -70,9 +72,5 @@ class Runner {
   std::map<std::string, SentCounts> retired_outputs_;
   RunReport report_;
 };
-
-// One plan, run to the end (`logship tail`).
-RunReport run_once(const AgentConfig& agent, bool persist_offsets, PipelinePlan plan,
-                   std::stop_token stop);
 
 }  // namespace logship

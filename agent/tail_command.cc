@@ -1,13 +1,18 @@
 // `logship tail`: the given files into one output, in the foreground.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 
 #include "agent/commands.h"
 #include "agent/config.h"
 #include "agent/input_factory.h"
+#include "agent/progress.h"
 #include "agent/runner.h"
 #include "agent/signals.h"
 #include "agent/units.h"
+#include "inputs/file/discovery.h"
 
 namespace logship {
 namespace {
@@ -103,11 +108,31 @@ int run_tail(const TailOptions& options) {
     input_options->start = {StartPosition::Kind::kLastLines,
                             options.last_lines.value_or(kDefaultTailLines)};
   }
+  // A progress line on a terminal, for one-shot reads of whole files.
+  uint64_t total_bytes = 0;
+  if (options.from_head && !options.follow) {
+    for (const auto& path : discover(options.paths, {}).files) {
+      struct stat info {};
+      if (::stat(path.c_str(), &info) == 0) total_bytes += static_cast<uint64_t>(info.st_size);
+    }
+  }
+
   ShutdownSignals signals;
-  const RunReport report =
-      run_once(agent, !options.data_dir.empty(),
-               PipelinePlan{"tail", std::move(*input_options), std::move(*output)},
-               signals.stop_token());
+  Runner runner(agent, !options.data_dir.empty(), signals.stop_token());
+  std::vector<PipelinePlan> plans;
+  plans.push_back({"tail", std::move(*input_options), std::move(*output)});
+  if (auto applied = runner.apply(std::move(plans)); !applied) {
+    std::cerr << "logship tail: " << applied.error().message << "\n";
+    return kExitFailure;
+  }
+  std::unique_ptr<ProgressReporter> progress;
+  if (total_bytes > 0) {
+    progress = ProgressReporter::start_if_terminal(STDERR_FILENO, [&runner, total_bytes] {
+      return ProgressCounts{runner.sent_total().file_bytes, total_bytes};
+    });
+  }
+  const RunReport report = runner.wait();
+  progress.reset();  // erases the line before the summary
   for (const auto& counts : report.counts) print_counts(counts);
   return report.exit_code;
 }
