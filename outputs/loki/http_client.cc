@@ -96,8 +96,8 @@ Result<void> Connection::wait(short events) {
     if (now >= deadline_) return network_error("request timed out");
     const auto slice = std::min<Clock::duration>(deadline_ - now, kStopCheck);
     pollfd poller{fd_.get(), events, 0};
-    const int ready = ::poll(&poller, 1,
-        static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(slice).count()));
+    const int ready = ::poll(
+        &poller, 1, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(slice).count()));
     if (ready > 0) return {};
     if (ready < 0 && errno != EINTR) return network_error(std::string("poll: ") + strerror(errno));
   }
@@ -182,8 +182,8 @@ Result<void> Connection::write_all(std::string_view data) {
     ssize_t written;
     short want = POLLOUT;
     if (tls_) {
-      const int rc = SSL_write(tls_.get(), data.data(), static_cast<int>(std::min<size_t>(
-                                                             data.size(), 1 << 30)));
+      const int rc = SSL_write(tls_.get(), data.data(),
+                               static_cast<int>(std::min<size_t>(data.size(), 1 << 30)));
       if (rc > 0) {
         written = rc;
       } else {
@@ -423,10 +423,10 @@ Result<HttpClientFactory> HttpClientFactory::create(HttpClientOptions options) {
     if (!shared->tls) return make_error(ErrorCode::kIo, "SSL_CTX_new: " + tls_error_text());
     SSL_CTX_set_min_proto_version(shared->tls.get(), TLS1_2_VERSION);
     SSL_CTX_set_verify(shared->tls.get(), SSL_VERIFY_PEER, nullptr);
-    const int loaded = options.ca_file.empty()
-                           ? SSL_CTX_set_default_verify_paths(shared->tls.get())
-                           : SSL_CTX_load_verify_locations(shared->tls.get(),
-                                                           options.ca_file.c_str(), nullptr);
+    const int loaded =
+        options.ca_file.empty()
+            ? SSL_CTX_set_default_verify_paths(shared->tls.get())
+            : SSL_CTX_load_verify_locations(shared->tls.get(), options.ca_file.c_str(), nullptr);
     if (loaded != 1) {
       return make_error(ErrorCode::kInvalidConfig,
                         "load CA certificates " +

@@ -28,7 +28,8 @@ Result<HttpUrl> parse_http_url(std::string_view text) {
   }
   const size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
-  url.path = slash == std::string_view::npos ? "/loki/api/v1/push" : std::string(rest.substr(slash));
+  url.path =
+      slash == std::string_view::npos ? "/loki/api/v1/push" : std::string(rest.substr(slash));
   if (authority.find('@') != std::string_view::npos) {
     return fail("credentials in the URL are not supported; use basic_auth_user");
   }

@@ -11,7 +11,7 @@ namespace logship {
 
 struct HttpUrl {
   bool tls = false;
-  std::string host;       // without brackets for IPv6 literals
+  std::string host;  // without brackets for IPv6 literals
   uint16_t port = 80;
   std::string path = "/";  // path and query, as sent in the request line
   // "host" or "host:port" for the Host header (port only when not the default).

@@ -44,9 +44,8 @@ Result<HttpClientOptions> loki_client_options(const LokiOutputConfig& config) {
   options.headers.emplace_back("User-Agent", "logship");
   if (!config.tenant.empty()) options.headers.emplace_back("X-Scope-OrgID", config.tenant);
   if (!config.basic_auth_user.empty()) {
-    options.headers.emplace_back(
-        "Authorization",
-        "Basic " + base64(config.basic_auth_user + ":" + config.basic_auth_password));
+    options.headers.emplace_back("Authorization", "Basic " + base64(config.basic_auth_user + ":" +
+                                                                    config.basic_auth_password));
   }
   if (!config.bearer_token_file.empty()) {
     std::ifstream file(config.bearer_token_file);
@@ -57,9 +56,9 @@ Result<HttpClientOptions> loki_client_options(const LokiOutputConfig& config) {
       token.pop_back();
     }
     if (!file || token.empty()) {
-      return make_error(ErrorCode::kInvalidConfig,
-                        "read bearer_token_file " + config.bearer_token_file +
-                            ": missing, unreadable or empty");
+      return make_error(
+          ErrorCode::kInvalidConfig,
+          "read bearer_token_file " + config.bearer_token_file + ": missing, unreadable or empty");
     }
     options.headers.emplace_back("Authorization", "Bearer " + token);
   }

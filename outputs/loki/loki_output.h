@@ -27,8 +27,7 @@ class LokiOutput final : public Output {
 
   // The real output: validates labels, reads the bearer token, sets up TLS.
   static Result<std::unique_ptr<LokiOutput>> create(LokiOutputConfig config,
-                                                    std::shared_ptr<LokiStats> stats,
-                                                    LokiLog log);
+                                                    std::shared_ptr<LokiStats> stats, LokiLog log);
   // With any transport (tests); `templates` from compile_label_templates().
   LokiOutput(LokiOutputConfig config, std::vector<LabelTemplate> templates,
              const TransportFactory& transports, std::shared_ptr<LokiStats> stats, LokiLog log);

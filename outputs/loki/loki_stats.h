@@ -11,12 +11,12 @@
 namespace logship {
 
 struct LokiStats {
-  std::atomic<uint64_t> requests{0};           // push attempts, including retries
-  std::atomic<uint64_t> retries{0};            // attempts answered retryable
+  std::atomic<uint64_t> requests{0};  // push attempts, including retries
+  std::atomic<uint64_t> retries{0};   // attempts answered retryable
   std::atomic<uint64_t> records_delivered{0};
   std::atomic<uint64_t> requests_rejected{0};  // pushes refused for good (4xx)
   std::atomic<uint64_t> records_rejected{0};
-  std::atomic<uint64_t> body_bytes_sent{0};    // of delivered requests, as on the wire
+  std::atomic<uint64_t> body_bytes_sent{0};  // of delivered requests, as on the wire
   std::atomic<uint64_t> records_over_stream_limit{0};
   std::atomic<uint64_t> streams{0};
 };

@@ -54,8 +54,7 @@ class PendingBatch {
   void finish_part(bool rejected) {
     if (rejected) rejected_.store(true, std::memory_order_relaxed);
     if (parts_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      batch_.settle(rejected_.load(std::memory_order_relaxed) ? Fate::kRejected
-                                                              : Fate::kDelivered);
+      batch_.settle(rejected_.load(std::memory_order_relaxed) ? Fate::kRejected : Fate::kDelivered);
       unsettled_.settled();
     }
   }

@@ -93,8 +93,8 @@ PushRequestBuilder::StreamPart& PushRequestBuilder::part(uint32_t stream_id,
   return parts_[last_part_];
 }
 
-void PushRequestBuilder::add(uint32_t stream_id, const StreamLabels& labels,
-                             int64_t timestamp_ns, std::string_view line) {
+void PushRequestBuilder::add(uint32_t stream_id, const StreamLabels& labels, int64_t timestamp_ns,
+                             std::string_view line) {
   std::string& out = part(stream_id, labels).entries;
   const size_t before = out.size();
   std::string repaired;
@@ -142,8 +142,7 @@ namespace {
 // copying them into one buffer.
 class SegmentSource final : public snappy::Source {
  public:
-  explicit SegmentSource(std::vector<std::string_view> segments)
-      : segments_(std::move(segments)) {
+  explicit SegmentSource(std::vector<std::string_view> segments) : segments_(std::move(segments)) {
     for (auto segment : segments_) left_ += segment.size();
     skip_empty();
   }

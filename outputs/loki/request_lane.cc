@@ -28,8 +28,7 @@ bool RetryGate::wait_open(std::stop_token stop) {
   return !stop.stop_requested();
 }
 
-RequestLane::RequestLane(LaneShared shared, std::unique_ptr<HttpTransport> transport,
-                         uint64_t seed)
+RequestLane::RequestLane(LaneShared shared, std::unique_ptr<HttpTransport> transport, uint64_t seed)
     : shared_(shared),
       transport_(std::move(transport)),
       seed_(seed),
@@ -129,9 +128,8 @@ void RequestLane::deliver(Request& request, std::stop_token stop) {
   request.builder.encode(body_);
   const std::string& body = body_;
   std::minstd_rand random(static_cast<uint32_t>(seed_++));
-  Backoff backoff(shared_.config.min_backoff, shared_.config.max_backoff, [&random] {
-    return std::uniform_real_distribution<double>(0.0, 1.0)(random);
-  });
+  Backoff backoff(shared_.config.min_backoff, shared_.config.max_backoff,
+                  [&random] { return std::uniform_real_distribution<double>(0.0, 1.0)(random); });
   LokiStats& stats = shared_.stats;
   for (;;) {
     if (!shared_.gate.wait_open(stop)) return;

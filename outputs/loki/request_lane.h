@@ -82,8 +82,8 @@ class RequestLane {
   std::unique_ptr<HttpTransport> transport_;
   uint64_t seed_;
   std::mutex mutex_;
-  std::condition_variable_any work_;   // lane thread waits for a request
-  std::condition_variable_any room_;   // send() waits for the sealed slot
+  std::condition_variable_any work_;  // lane thread waits for a request
+  std::condition_variable_any room_;  // send() waits for the sealed slot
   Request open_;
   std::deque<Request> sealed_;
   // Buffers of delivered requests, reused so that steady state allocates nothing.

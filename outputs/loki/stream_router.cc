@@ -56,9 +56,9 @@ void StreamRouter::start_batch(const Batch& batch) {
   if (use_source_labels_) {
     auto it = source_sets_.find(source_key_);
     if (it == source_sets_.end()) {
-      it = source_sets_
-               .emplace(source_key_, make_set(source_label_templates(batch.source().labels)))
-               .first;
+      it =
+          source_sets_.emplace(source_key_, make_set(source_label_templates(batch.source().labels)))
+              .first;
     }
     active_ = &it->second;
   }
@@ -86,8 +86,8 @@ Stream& StreamRouter::route(const Batch& batch, const Record& record) {
   return find_or_add(key_, batch, record, false);
 }
 
-Stream& StreamRouter::find_or_add(const std::string& key, const Batch& batch,
-                                  const Record& record, bool drop_field_labels) {
+Stream& StreamRouter::find_or_add(const std::string& key, const Batch& batch, const Record& record,
+                                  bool drop_field_labels) {
   if (auto it = streams_.find(key); it != streams_.end()) return *it->second;
   auto stream = std::make_unique<Stream>();
   stream->id = static_cast<uint32_t>(streams_.size());

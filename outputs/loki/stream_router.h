@@ -65,8 +65,7 @@ class StreamRouter {
   const TemplateSet* active_ = nullptr;
   uint64_t max_streams_;
   uint32_t lanes_;
-  std::unordered_map<std::string, std::unique_ptr<Stream>, StringHash, std::equal_to<>>
-      streams_;
+  std::unordered_map<std::string, std::unique_ptr<Stream>, StringHash, std::equal_to<>> streams_;
   Stream* batch_stream_ = nullptr;  // when labels depend on the source only
   std::string source_key_;
   std::string key_;

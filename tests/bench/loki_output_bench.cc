@@ -45,12 +45,11 @@ int main(int argc, char** argv) {
   std::string chunk;
   std::vector<Record> layout;
   for (int i = 0; chunk.size() < 256 * 1024 - 300; ++i) {
-    std::string line = "{\"time\":\"2026-11-23T12:00:00.123456Z\",\"level\":\"info\",\"seq\":" +
-                       std::to_string(i) +
-                       ",\"msg\":\"request handled\",\"path\":\"/api/v1/items/" +
-                       std::to_string(i % 997) +
-                       "\",\"status\":200,\"duration_ms\":12.5,\"user\":\"u" +
-                       std::to_string(i % 113) + "\",\"trace\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}";
+    std::string line =
+        "{\"time\":\"2026-11-23T12:00:00.123456Z\",\"level\":\"info\",\"seq\":" +
+        std::to_string(i) + ",\"msg\":\"request handled\",\"path\":\"/api/v1/items/" +
+        std::to_string(i % 997) + "\",\"status\":200,\"duration_ms\":12.5,\"user\":\"u" +
+        std::to_string(i % 113) + "\",\"trace\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}";
     Record record{};
     record.line = {static_cast<uint32_t>(chunk.size()), static_cast<uint32_t>(line.size())};
     record.file_bytes = static_cast<uint32_t>(line.size() + 1);

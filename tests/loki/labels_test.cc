@@ -20,11 +20,11 @@ TEST_CASE("label names are sanitised to Loki's rules") {
 }
 
 TEST_CASE("templates mix literal text, input labels and parsed fields") {
-  auto templates = compile_label_templates(
-      {{"app", "shop"}, {"job", "{job}-x"}, {"level", "{fields.level}"}});
+  auto templates =
+      compile_label_templates({{"app", "shop"}, {"job", "{job}-x"}, {"level", "{fields.level}"}});
   REQUIRE(templates);
-  auto batch = make_batch(make_source({{"job", "api"}}),
-                          {{"a", 1, {{"level", "warn"}}}, {"b", 2, {}}});
+  auto batch =
+      make_batch(make_source({{"job", "api"}}), {{"a", 1, {{"level", "warn"}}}, {"b", 2, {}}});
   auto first = render_labels(*templates, batch, batch.records()[0]);
   CHECK(format_label_set(first) == R"({app="shop", job="api-x", level="warn"})");
   // A missing field renders empty, and Loki drops empty labels, so we leave it out.
@@ -47,8 +47,7 @@ TEST_CASE("without configured labels the input's labels are used, else job=logsh
   CHECK(format_label_set(render_labels({}, with_labels, with_labels.records()[0])) ==
         R"({env_name="prod", team="core"})");
   auto without = make_batch(make_source({}), {{"x"}});
-  CHECK(format_label_set(render_labels({}, without, without.records()[0])) ==
-        R"({job="logship"})");
+  CHECK(format_label_set(render_labels({}, without, without.records()[0])) == R"({job="logship"})");
 }
 
 TEST_CASE("label values are escaped, repaired to UTF-8 and cut to Loki's limit") {

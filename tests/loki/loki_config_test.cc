@@ -28,7 +28,8 @@ batch_bytes = "512KiB"
 linger = "1s"
 max_concurrent_requests = 2
 max_streams = 50
-)", config);
+)",
+                      config);
   CHECK(errors.empty());
   CHECK(config.encoding == LokiEncoding::kJson);
   CHECK(config.batch_bytes == 512 * 1024);
@@ -44,7 +45,8 @@ url = "ftp://x"
 labels = { level = "{fields.level" }
 max_concurrent_requests = 0
 encodng = "json"
-)", config);
+)",
+                      config);
   REQUIRE(errors.messages.size() == 4);
   CHECK(errors.messages[0].find("url") != std::string::npos);
   CHECK(errors.messages[1].find("labels") != std::string::npos);

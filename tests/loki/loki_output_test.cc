@@ -86,8 +86,8 @@ struct Fixture {
     auto templates = compile_label_templates({config.labels.begin(), config.labels.end()});
     REQUIRE(templates);
     output = std::make_unique<LokiOutput>(
-        config, std::move(*templates),
-        [this] { return std::make_unique<FakeTransport>(loki); }, nullptr,
+        config, std::move(*templates), [this] { return std::make_unique<FakeTransport>(loki); },
+        nullptr,
         [this](std::string_view line) {
           std::lock_guard lock(log_mutex);
           log.emplace_back(line);
@@ -118,10 +118,10 @@ TEST_CASE("every batch is delivered once, in order per stream, then settled deli
   uint64_t sequence = 0;
   for (int b = 0; b < 20; ++b) {
     for (const char* job : {"a", "b", "c", "d"}) {
-      REQUIRE(f.output->send(make_batch(make_source({{"job", job}}),
-                                        numbered(std::string(job) + "-", b * 10, 10), f.sink,
-                                        sequence++),
-                             {}));
+      REQUIRE(f.output->send(
+          make_batch(make_source({{"job", job}}), numbered(std::string(job) + "-", b * 10, 10),
+                     f.sink, sequence++),
+          {}));
     }
   }
   REQUIRE(f.drain());
@@ -168,11 +168,11 @@ TEST_CASE("retryable answers are retried until delivered, without reordering a s
 TEST_CASE("a 400 rejects that batch, logs its first error line, and later batches flow") {
   Fixture f(Labels{{"job", "{job}"}}, 1);
   f.loki->script({400});
-  REQUIRE(f.output->send(make_batch(make_source({{"job", "x"}}), numbered("r", 0, 3), f.sink, 0),
-                         {}));
+  REQUIRE(
+      f.output->send(make_batch(make_source({{"job", "x"}}), numbered("r", 0, 3), f.sink, 0), {}));
   REQUIRE(f.drain());
-  REQUIRE(f.output->send(make_batch(make_source({{"job", "x"}}), numbered("d", 0, 3), f.sink, 1),
-                         {}));
+  REQUIRE(
+      f.output->send(make_batch(make_source({{"job", "x"}}), numbered("d", 0, 3), f.sink, 1), {}));
   REQUIRE(f.drain());
   auto fates = f.sink->fates();
   CHECK(fates[0] == Fate::kRejected);
@@ -200,8 +200,8 @@ TEST_CASE("a batch spread over streams is rejected if any part is, once all part
 TEST_CASE("an unreachable Loki keeps batches unsettled; destroying the output drops them") {
   Fixture f;
   f.loki->script(std::deque<int>(100000, 503));
-  REQUIRE(f.output->send(make_batch(make_source({{"job", "x"}}), numbered("l", 0, 3), f.sink, 0),
-                         {}));
+  REQUIRE(
+      f.output->send(make_batch(make_source({{"job", "x"}}), numbered("l", 0, 3), f.sink, 0), {}));
   CHECK_FALSE(f.output->drain(std::chrono::steady_clock::now() + 50ms));
   CHECK(f.sink->fates().empty());
   f.output.reset();

@@ -15,15 +15,15 @@ TEST_CASE("push responses are classified by one table") {
     PushVerdict verdict;
   };
   const std::vector<Row> table = {
-      {200, PushVerdict::kDelivered},   {204, PushVerdict::kDelivered},
-      {202, PushVerdict::kDelivered},   {260, PushVerdict::kRetryable},
-      {429, PushVerdict::kRetryable},   {408, PushVerdict::kRetryable},
-      {500, PushVerdict::kRetryable},   {502, PushVerdict::kRetryable},
-      {503, PushVerdict::kRetryable},   {504, PushVerdict::kRetryable},
-      {400, PushVerdict::kRejected},    {401, PushVerdict::kRejected},
-      {403, PushVerdict::kRejected},    {404, PushVerdict::kRejected},
-      {413, PushVerdict::kRejected},    {301, PushVerdict::kRetryable},
-      {100, PushVerdict::kRetryable},   {std::nullopt, PushVerdict::kRetryable},
+      {200, PushVerdict::kDelivered}, {204, PushVerdict::kDelivered},
+      {202, PushVerdict::kDelivered}, {260, PushVerdict::kRetryable},
+      {429, PushVerdict::kRetryable}, {408, PushVerdict::kRetryable},
+      {500, PushVerdict::kRetryable}, {502, PushVerdict::kRetryable},
+      {503, PushVerdict::kRetryable}, {504, PushVerdict::kRetryable},
+      {400, PushVerdict::kRejected},  {401, PushVerdict::kRejected},
+      {403, PushVerdict::kRejected},  {404, PushVerdict::kRejected},
+      {413, PushVerdict::kRejected},  {301, PushVerdict::kRetryable},
+      {100, PushVerdict::kRetryable}, {std::nullopt, PushVerdict::kRetryable},
   };
   for (const Row& row : table) {
     CAPTURE(row.status.value_or(-1));

@@ -22,10 +22,9 @@ TEST_CASE("one stream per label set, pinned round-robin to lanes") {
   auto templates = compile_label_templates({{"level", "{fields.level}"}, {"job", "{job}"}});
   REQUIRE(templates);
   StreamRouter router(std::move(*templates), 100, 2);
-  auto batch = make_batch(make_source({{"job", "api"}}),
-                          {{"a", 1, {{"level", "info"}}},
-                           {"b", 2, {{"level", "warn"}}},
-                           {"c", 3, {{"level", "info"}}}});
+  auto batch = make_batch(make_source({{"job", "api"}}), {{"a", 1, {{"level", "info"}}},
+                                                          {"b", 2, {{"level", "warn"}}},
+                                                          {"c", 3, {{"level", "info"}}}});
   router.start_batch(batch);
   Stream& info = router.route(batch, batch.records()[0]);
   Stream& warn = router.route(batch, batch.records()[1]);
@@ -57,9 +56,9 @@ TEST_CASE("over max_streams, records lose field labels and are counted") {
   REQUIRE(templates);
   StreamRouter router(std::move(*templates), 2, 1);
   auto batch = make_batch(make_source({{"job", "api"}}), {{"a", 1, {{"id", "1"}}},
-                                                         {"b", 1, {{"id", "2"}}},
-                                                         {"c", 1, {{"id", "3"}}},
-                                                         {"d", 1, {{"id", "1"}}}});
+                                                          {"b", 1, {{"id", "2"}}},
+                                                          {"c", 1, {{"id", "3"}}},
+                                                          {"d", 1, {{"id", "1"}}}});
   router.start_batch(batch);
   router.route(batch, batch.records()[0]);
   router.route(batch, batch.records()[1]);

@@ -35,11 +35,18 @@ class Reader {
     uint64_t ignored;
     std::string_view ignored_bytes;
     switch (wire_type) {
-      case 0: return varint(ignored);
-      case 1: pos_ += 8; return pos_ <= data_.size();
-      case 2: return bytes(ignored_bytes);
-      case 5: pos_ += 4; return pos_ <= data_.size();
-      default: return false;
+      case 0:
+        return varint(ignored);
+      case 1:
+        pos_ += 8;
+        return pos_ <= data_.size();
+      case 2:
+        return bytes(ignored_bytes);
+      case 5:
+        pos_ += 4;
+        return pos_ <= data_.size();
+      default:
+        return false;
     }
   }
 
@@ -134,8 +141,8 @@ std::string decode_push_json(std::string& body, std::vector<PushStream>& out) {
     if (!stream.IsObject()) return "stream is not an object";
     auto labels = stream.FindMember("stream");
     auto values = stream.FindMember("values");
-    if (labels == stream.MemberEnd() || !labels->value.IsObject() ||
-        values == stream.MemberEnd() || !values->value.IsArray()) {
+    if (labels == stream.MemberEnd() || !labels->value.IsObject() || values == stream.MemberEnd() ||
+        !values->value.IsArray()) {
       return "stream needs \"stream\" and \"values\"";
     }
     PushStream& decoded = out.emplace_back();
@@ -152,8 +159,7 @@ std::string decode_push_json(std::string& body, std::vector<PushStream>& out) {
       }
       PushEntry& entry = decoded.entries.emplace_back();
       std::string_view ts(value[0].GetString(), value[0].GetStringLength());
-      if (std::from_chars(ts.data(), ts.data() + ts.size(), entry.timestamp_ns).ec !=
-          std::errc()) {
+      if (std::from_chars(ts.data(), ts.data() + ts.size(), entry.timestamp_ns).ec != std::errc()) {
         return "timestamp is not a number of nanoseconds";
       }
       entry.line = std::string_view(value[1].GetString(), value[1].GetStringLength());
@@ -163,7 +169,9 @@ std::string decode_push_json(std::string& body, std::vector<PushStream>& out) {
 }
 
 std::string parse_label_set(std::string_view text, Labels& out) {
-  auto fail = [&](std::string why) { return "parse error in labels " + std::string(text) + ": " + why; };
+  auto fail = [&](std::string why) {
+    return "parse error in labels " + std::string(text) + ": " + why;
+  };
   if (text.size() < 2 || text.front() != '{' || text.back() != '}') return fail("not {...}");
   std::string_view rest = text.substr(1, text.size() - 2);
   while (!rest.empty()) {
@@ -189,11 +197,21 @@ std::string parse_label_set(std::string_view text, Labels& out) {
       }
       if (++i >= rest.size()) return fail("unterminated escape");
       switch (rest[i]) {
-        case 'n': value += '\n'; break;
-        case 'r': value += '\r'; break;
-        case 't': value += '\t'; break;
-        case '\\': value += '\\'; break;
-        case '"': value += '"'; break;
+        case 'n':
+          value += '\n';
+          break;
+        case 'r':
+          value += '\r';
+          break;
+        case 't':
+          value += '\t';
+          break;
+        case '\\':
+          value += '\\';
+          break;
+        case '"':
+          value += '"';
+          break;
         case 'x': {
           if (i + 2 >= rest.size()) return fail("bad \\x escape");
           unsigned byte = 0;
@@ -202,7 +220,8 @@ std::string parse_label_set(std::string_view text, Labels& out) {
           i += 2;
           break;
         }
-        default: return fail("unknown escape");
+        default:
+          return fail("unknown escape");
       }
     }
     if (!valid_utf8(value)) return fail("label value is not valid UTF-8");

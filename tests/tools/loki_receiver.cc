@@ -183,10 +183,12 @@ class Receiver {
       auto it = heads.find(stream.labels);
       if (it == heads.end()) {
         auto last = last_.find(stream.labels);
-        it = heads.emplace(stream.labels, last == last_.end()
-                                              ? std::pair<int64_t, std::string_view>{INT64_MIN, {}}
-                                              : std::pair<int64_t, std::string_view>{
-                                                    last->second.first, last->second.second})
+        it = heads
+                 .emplace(stream.labels,
+                          last == last_.end()
+                              ? std::pair<int64_t, std::string_view>{INT64_MIN, {}}
+                              : std::pair<int64_t, std::string_view>{last->second.first,
+                                                                     last->second.second})
                  .first;
       }
       for (const auto& entry : stream.entries) {
@@ -199,8 +201,8 @@ class Receiver {
           return "stream '" + stream.labels + "': entry is not valid UTF-8";
         }
         if (entry.timestamp_ns < oldest || entry.timestamp_ns > newest) {
-          return "stream '" + stream.labels + "': timestamp " +
-                 std::to_string(entry.timestamp_ns) + " outside the accepted window";
+          return "stream '" + stream.labels + "': timestamp " + std::to_string(entry.timestamp_ns) +
+                 " outside the accepted window";
         }
         if (entry.timestamp_ns < it->second.first) {
           return "entry with timestamp " + std::to_string(entry.timestamp_ns) +
@@ -249,8 +251,9 @@ class Receiver {
            ",\"same_timestamp_and_line\":" + std::to_string(c.same_timestamp_and_line) +
            ",\"connections\":" + std::to_string(c.connections) +
            ",\"streams\":" + std::to_string(last_.size()) +
-           ",\"script_phases_left\":" + std::to_string(script_.size()) + ",\"tenant\":" +
-           json_string(c.tenant) + ",\"authorization\":" + json_string(c.authorization) + "}";
+           ",\"script_phases_left\":" + std::to_string(script_.size()) +
+           ",\"tenant\":" + json_string(c.tenant) +
+           ",\"authorization\":" + json_string(c.authorization) + "}";
   }
 
  private:
