@@ -7,6 +7,7 @@
 
 #include <array>
 #include <csignal>
+#include <string_view>
 #include <cstdlib>
 
 namespace logship {
@@ -56,6 +57,9 @@ void ShutdownSignals::watch(std::stop_token done) {
         continue;
       }
       if (++received > 1) std::_Exit(1);
+      constexpr std::string_view kStopping =
+          "logship: stopping: draining what is in flight (signal again to exit at once)\n";
+      [[maybe_unused]] const auto written = ::write(STDERR_FILENO, kStopping.data(), kStopping.size());
       stop_.request_stop();
     }
   }

@@ -109,8 +109,10 @@ Result<void> FileInput::open_file(const std::string& path, bool at_start) {
                             resumed);
     retained_.erase(saved);
   } else {
-    // A file that appears while we run is new: all of it is shipped.
-    const StartPosition start = at_start ? options_.start : StartPosition{};
+    // start_at is for the very first start only. A file that appears while we run, or
+    // while we were down (the scope has checkpoints), is new: all of it is shipped.
+    const bool first_start = at_start && !resumed_scope_;
+    const StartPosition start = first_start ? options_.start : StartPosition{};
     tailer = Tailer::open(source, start, options_.tailer);
   }
   if (!tailer) {

@@ -59,7 +59,10 @@ struct FileInputCounts {
 class FileInput final : public Input {
  public:
   FileInput(FileInputOptions options, MemoryBudget& budget)
-      : options_(std::move(options)), budget_(&budget), retained_(options_.resume) {}
+      : options_(std::move(options)),
+        budget_(&budget),
+        resumed_scope_(!options_.resume.empty()),
+        retained_(options_.resume) {}
 
   Result<void> run(std::stop_token stop, const BatchSink& sink) override;
   uint64_t unacknowledged() const override;
@@ -97,6 +100,7 @@ class FileInput final : public Input {
 
   FileInputOptions options_;
   MemoryBudget* budget_;
+  bool resumed_scope_;  // checkpoints existed: this is a restart, not a first start
   int inotify_fd_ = -1;  // owned by follow(); -1 when polling
   std::set<std::string> watched_;
   std::vector<Tracked> files_;  // structure changes under mutex_ (checkpoint thread reads)

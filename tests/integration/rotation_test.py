@@ -79,13 +79,9 @@ class RotationWhileDown(harness.TempDirTest):
         got = numbers_of(self.path("out2.txt"))
         self.assertEqual(sorted(got), list(range(1500, 2000)) + list(range(3000, 3500)))
 
-    @unittest.expectedFailure
     def test_service_with_default_start_at_ships_files_created_while_down(self):
-        # KNOWN GAP (reported): `logship run` with the default start_at = "tail" treats the
-        # middle and the new file, created while the agent was down, as "present at start
-        # and not in the checkpoints" and starts them at their end: 1,500 lines are lost on
-        # a plain restart. Reading unseen files from the head once the scope has checkpoints
-        # would fix it; remove expectedFailure then.
+        # start_at = "tail" applies to the first start only: on a restart, files created
+        # while the agent was down are new and shipped whole.
         config = durable.run_config(self.path("logship.toml"), self.path("data"),
                                     [f'name = "app"\npaths = ["{self.path("app.log*")}"]'])
         log = self.write("app.log", b"")
