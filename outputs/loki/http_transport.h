@@ -6,7 +6,7 @@
 // Why our own client rather than cpp-httplib: Debian 12 packages httplib split into a
 // header plus a shared library only, and the release binary is fully static. A POST with
 // Content-Length, a response reader (Content-Length, chunked, close-delimited), keep-alive
-// and OpenSSL is ~300 lines we fully control: every wait is bounded by the request timeout
+// and OpenSSL is ~450 lines we fully control: every wait is bounded by the request timeout
 // and interruptible by the stop token, which httplib's blocking client does not offer.
 // Thread: called by its lane's thread only.
 
