@@ -21,10 +21,16 @@ void add_tail(CLI::App& app, TailOptions& tail) {
       ->check(CLI::IsMember({"raw", "json"}));
   cmd->add_option("--max-line-bytes", tail.max_line_bytes,
                   "Longer lines are split into pieces of this size (default 256KiB)");
-  cmd->add_option("--kafka-brokers", tail.kafka_brokers, "HOST:PORT,...")->delimiter(',');
+  // expected(1): a repeatable option takes one value each time, never the paths after it.
+  cmd->add_option("--kafka-brokers", tail.kafka_brokers, "HOST:PORT,...")
+      ->delimiter(',')
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--kafka-topic", tail.kafka_topic, "Kafka topic");
   cmd->add_option("--loki-url", tail.loki_url, "Loki push URL");
-  cmd->add_option("--label", tail.labels, "Label k=v (repeatable)");
+  cmd->add_option("--label", tail.labels, "Label k=v (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--data-dir", tail.data_dir, "Persist offsets here and resume from them");
   cmd->add_option("--memory-limit", tail.memory_limit, "Memory budget, e.g. 64MiB");
   cmd->add_option("paths", tail.paths, "Files or globs")->required();

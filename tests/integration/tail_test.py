@@ -59,6 +59,12 @@ class TailOnce(harness.TempDirTest):
         self.assertEqual([r["offset"] for r in records], [0, 7])
         self.assertEqual(records[1]["file"], path)
 
+    def test_repeated_labels_do_not_swallow_the_paths_after_them(self):
+        path = self.write("x.log", b"x\n")
+        out = self.tail("--from-head", "--format", "json", "--label", "a=b", "--label", "c=d",
+                        path).stdout
+        self.assertEqual(json.loads(out)["labels"], {"a": "b", "c": "d"})
+
     def test_several_files_by_glob(self):
         self.write("a.log", b"a1\na2\n")
         self.write("b.log", b"b1\n")
