@@ -30,7 +30,8 @@ Result<void> write_file_atomically(const std::string& path, std::string_view con
       if (n < 0) return make_error(ErrorCode::kIo, errno_message("write", temporary));
       content.remove_prefix(static_cast<size_t>(n));
     }
-    if (::fsync(fd.get()) != 0) return make_error(ErrorCode::kIo, errno_message("fsync", temporary));
+    if (::fsync(fd.get()) != 0)
+      return make_error(ErrorCode::kIo, errno_message("fsync", temporary));
   }
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     return make_error(ErrorCode::kIo, errno_message("rename", temporary));

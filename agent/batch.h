@@ -37,10 +37,10 @@ struct Field {
 };
 
 struct Record {
-  Slice line;              // without the line terminator
-  uint64_t file_offset;    // where the line starts in its file
-  uint32_t file_bytes;     // bytes the record covers in the file (line, \r, \n)
-  int64_t timestamp_ns;    // parsed from the line, else the time it was read
+  Slice line;            // without the line terminator
+  uint64_t file_offset;  // where the line starts in its file
+  uint32_t file_bytes;   // bytes the record covers in the file (line, \r, \n)
+  int64_t timestamp_ns;  // parsed from the line, else the time it was read
   uint32_t fields_begin = 0;
   uint32_t fields_count = 0;
   bool parse_failed = false;

@@ -24,9 +24,8 @@ class BoundedQueue {
   bool push(T&& item, std::stop_token stop) {
     const uint64_t size = item.byte_size();
     std::unique_lock lock(mutex_);
-    const bool room = not_full_.wait(lock, stop, [&] {
-      return closed_ || items_.empty() || bytes_ + size <= capacity_;
-    });
+    const bool room = not_full_.wait(
+        lock, stop, [&] { return closed_ || items_.empty() || bytes_ + size <= capacity_; });
     if (!room || closed_) return false;
     bytes_ += size;
     items_.push_back(std::move(item));

@@ -12,17 +12,14 @@ Checkpointer::Checkpointer(CheckpointStore store, std::chrono::milliseconds inte
       inputs_(std::move(inputs)),
       carried_(std::move(carried)) {}
 
-Checkpointer::~Checkpointer() {
-  thread_.request_stop();
-}
+Checkpointer::~Checkpointer() { thread_.request_stop(); }
 
 void Checkpointer::start() {
   thread_ = std::jthread([this](std::stop_token stop) {
     std::mutex mutex;
     std::condition_variable_any wake;
     std::unique_lock lock(mutex);
-    while (!wake.wait_for(lock, stop, interval_, [] { return false; }) &&
-           !stop.stop_requested()) {
+    while (!wake.wait_for(lock, stop, interval_, [] { return false; }) && !stop.stop_requested()) {
       (void)save_if_changed();
     }
   });

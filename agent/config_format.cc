@@ -18,12 +18,18 @@ std::string_view start_at_name(StartAt value) { return value == StartAt::kHead ?
 
 std::string_view parser_name(ParserKind value) {
   switch (value) {
-    case ParserKind::kNone: return "none";
-    case ParserKind::kJson: return "json";
-    case ParserKind::kLogfmt: return "logfmt";
-    case ParserKind::kRegex: return "regex";
-    case ParserKind::kCri: return "cri";
-    case ParserKind::kDocker: return "docker";
+    case ParserKind::kNone:
+      return "none";
+    case ParserKind::kJson:
+      return "json";
+    case ParserKind::kLogfmt:
+      return "logfmt";
+    case ParserKind::kRegex:
+      return "regex";
+    case ParserKind::kCri:
+      return "cri";
+    case ParserKind::kDocker:
+      return "docker";
   }
   return "none";
 }
@@ -49,10 +55,18 @@ std::string toml_quote(std::string_view text) {
   std::string quoted = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"': quoted += "\\\""; break;
-      case '\\': quoted += "\\\\"; break;
-      case '\n': quoted += "\\n"; break;
-      case '\t': quoted += "\\t"; break;
+      case '"':
+        quoted += "\\\"";
+        break;
+      case '\\':
+        quoted += "\\\\";
+        break;
+      case '\n':
+        quoted += "\\n";
+        break;
+      case '\t':
+        quoted += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char escape[8];
@@ -67,8 +81,7 @@ std::string toml_quote(std::string_view text) {
 }
 
 void write_toml(std::ostream& out, std::string_view key, std::string_view value) {
-  out << key << " = " << toml_quote(is_secret_key(key) && !value.empty() ? kMasked : value)
-      << "\n";
+  out << key << " = " << toml_quote(is_secret_key(key) && !value.empty() ? kMasked : value) << "\n";
 }
 
 void write_toml(std::ostream& out, std::string_view key, bool value) {

@@ -94,7 +94,8 @@ void parse_input(TableReader& reader, InputConfig& out) {
   reader.read("paths", out.paths);
   if (out.paths.empty()) reader.fail("paths", "an input needs at least one path or glob");
   reader.read("exclude", out.exclude);
-  reader.read_choice("start_at", out.start_at, {{"head", StartAt::kHead}, {"tail", StartAt::kTail}});
+  reader.read_choice("start_at", out.start_at,
+                     {{"head", StartAt::kHead}, {"tail", StartAt::kTail}});
   reader.read_choice("parser", out.parser,
                      {{"none", ParserKind::kNone},
                       {"json", ParserKind::kJson},

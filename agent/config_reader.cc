@@ -11,13 +11,20 @@ namespace {
 
 std::string_view type_name(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date/time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date/time";
   }
 }
 
@@ -268,8 +275,8 @@ std::vector<TableReader> TableReader::tables(std::string_view key) {
     return readers;
   }
   for (size_t i = 0; i < array->size(); ++i) {
-    readers.emplace_back(*array->get(i)->as_table(),
-                         full_key(key) + "[" + std::to_string(i) + "]", *errors_);
+    readers.emplace_back(*array->get(i)->as_table(), full_key(key) + "[" + std::to_string(i) + "]",
+                         *errors_);
   }
   return readers;
 }

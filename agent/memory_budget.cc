@@ -24,9 +24,8 @@ void MemoryLease::release() {
 
 std::optional<MemoryLease> MemoryBudget::acquire(uint64_t bytes, std::stop_token stop) {
   std::unique_lock lock(mutex_);
-  const bool fits = released_.wait(lock, stop, [&] {
-    return used_ == 0 || used_ + bytes <= limit_;
-  });
+  const bool fits =
+      released_.wait(lock, stop, [&] { return used_ == 0 || used_ + bytes <= limit_; });
   if (!fits) return std::nullopt;
   used_ += bytes;
   return MemoryLease(this, bytes);

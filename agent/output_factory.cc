@@ -21,24 +21,24 @@ struct OutputBuilder {
     return std::make_unique<NullOutput>();
   }
   Result<std::unique_ptr<Output>> operator()(const KafkaOutputConfig& settings) const {
-    KafkaEvents events{
-        .rejected =
-            [](const KafkaRejection& rejection) {
-              std::cerr << ("logship: kafka rejected the record at " + rejection.path + ":" +
-                            std::to_string(rejection.offset) + ": " + rejection.error + "\n");
-            },
-        .log = [](std::string_view line) {
-          std::cerr << ("logship: kafka: " + std::string(line) + "\n");
-        }};
+    KafkaEvents events{.rejected =
+                           [](const KafkaRejection& rejection) {
+                             std::cerr << ("logship: kafka rejected the record at " +
+                                           rejection.path + ":" + std::to_string(rejection.offset) +
+                                           ": " + rejection.error + "\n");
+                           },
+                       .log =
+                           [](std::string_view line) {
+                             std::cerr << ("logship: kafka: " + std::string(line) + "\n");
+                           }};
     auto output = KafkaOutput::create(settings, *context.budget, std::move(events));
     if (!output) return std::unexpected(output.error());
     return std::unique_ptr<Output>(std::move(*output));
   }
   Result<std::unique_ptr<Output>> operator()(const LokiOutputConfig& settings) const {
-    auto output = LokiOutput::create(settings, std::make_shared<LokiStats>(),
-                                     [](std::string_view line) {
-                                       std::cerr << ("logship: " + std::string(line) + "\n");
-                                     });
+    auto output = LokiOutput::create(
+        settings, std::make_shared<LokiStats>(),
+        [](std::string_view line) { std::cerr << ("logship: " + std::string(line) + "\n"); });
     if (!output) return std::unexpected(output.error());
     return std::unique_ptr<Output>(std::move(*output));
   }

@@ -53,7 +53,8 @@ void Pipeline::run_output() {
 }
 
 SentCounts Pipeline::sent() const {
-  return {sent_records_.load(std::memory_order_relaxed), sent_bytes_.load(std::memory_order_relaxed),
+  return {sent_records_.load(std::memory_order_relaxed),
+          sent_bytes_.load(std::memory_order_relaxed),
           sent_batches_.load(std::memory_order_relaxed),
           sent_file_bytes_.load(std::memory_order_relaxed)};
 }

@@ -80,8 +80,8 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
     if (kept.contains(plan.key)) continue;
     auto output = make_output(plan.output, OutputContext{.budget = &budget_});
     if (!output) {
-      return make_error(ErrorCode::kInvalidConfig, "output \"" + plan.output.name +
-                                                       "\": " + output.error().message);
+      return make_error(ErrorCode::kInvalidConfig,
+                        "output \"" + plan.output.name + "\": " + output.error().message);
     }
     starting.emplace_back(std::move(plan), std::move(*output));
   }

@@ -25,7 +25,7 @@
 namespace logship {
 
 struct PipelinePlan {
-  std::string key;  // equal keys on reload: the pipeline keeps running
+  std::string key;         // equal keys on reload: the pipeline keeps running
   FileInputOptions input;  // resume entries are filled in from the checkpoints
   OutputConfig output;
 };

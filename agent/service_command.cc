@@ -5,8 +5,8 @@
 
 #include "agent/agent_metrics.h"
 #include "agent/commands.h"
-#include "agent/http_server.h"
 #include "agent/config.h"
+#include "agent/http_server.h"
 #include "agent/input_factory.h"
 #include "agent/runner.h"
 #include "agent/signals.h"
@@ -15,7 +15,8 @@ namespace logship {
 namespace {
 
 bool feeds(const OutputConfig& output, const InputConfig& input) {
-  return output.inputs.empty() || std::ranges::find(output.inputs, input.name) != output.inputs.end();
+  return output.inputs.empty() ||
+         std::ranges::find(output.inputs, input.name) != output.inputs.end();
 }
 
 }  // namespace
@@ -75,14 +76,13 @@ int run_service(const std::string& config_path) {
     return kExitFailure;
   }
   std::atomic<bool> ready = false;
-  auto server = HttpServer::start(
-      config->agent.metrics_listen,
-      {.metrics =
-           [&] {
-             runner.collect(**metrics);
-             return (*metrics)->registry().render();
-           },
-       .ready = [&] { return ready.load(); }});
+  auto server =
+      HttpServer::start(config->agent.metrics_listen, {.metrics =
+                                                           [&] {
+                                                             runner.collect(**metrics);
+                                                             return (*metrics)->registry().render();
+                                                           },
+                                                       .ready = [&] { return ready.load(); }});
   if (!server) {
     std::cerr << "logship: metrics_listen " << config->agent.metrics_listen << ": "
               << server.error().message << "\n";
@@ -96,8 +96,9 @@ int run_service(const std::string& config_path) {
   // SIGHUP: apply the file's inputs and outputs anew; [agent] settings need a restart.
   while (signals.wait_for_reload()) {
     auto reloaded = load_config(config_path);
-    auto new_plans = reloaded ? plan_pipelines(*reloaded)
-                              : Result<std::vector<PipelinePlan>>(std::unexpected(reloaded.error()));
+    auto new_plans = reloaded
+                         ? plan_pipelines(*reloaded)
+                         : Result<std::vector<PipelinePlan>>(std::unexpected(reloaded.error()));
     Result<void> applied = new_plans ? runner.apply(std::move(*new_plans))
                                      : Result<void>(std::unexpected(new_plans.error()));
     if (!applied) {

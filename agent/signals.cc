@@ -7,8 +7,8 @@
 
 #include <array>
 #include <csignal>
-#include <string_view>
 #include <cstdlib>
+#include <string_view>
 
 namespace logship {
 
@@ -59,7 +59,8 @@ void ShutdownSignals::watch(std::stop_token done) {
       if (++received > 1) std::_Exit(1);
       constexpr std::string_view kStopping =
           "logship: stopping: draining what is in flight (signal again to exit at once)\n";
-      [[maybe_unused]] const auto written = ::write(STDERR_FILENO, kStopping.data(), kStopping.size());
+      [[maybe_unused]] const auto written =
+          ::write(STDERR_FILENO, kStopping.data(), kStopping.size());
       stop_.request_stop();
     }
   }

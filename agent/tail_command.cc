@@ -55,8 +55,8 @@ Result<InputConfig> input_config(const TailOptions& options) {
   }
   input.max_line_bytes = *max_line_bytes;
   static const std::map<std::string, ParserKind> kParsers{
-      {"none", ParserKind::kNone}, {"json", ParserKind::kJson},   {"logfmt", ParserKind::kLogfmt},
-      {"regex", ParserKind::kRegex}, {"cri", ParserKind::kCri}, {"docker", ParserKind::kDocker}};
+      {"none", ParserKind::kNone},   {"json", ParserKind::kJson}, {"logfmt", ParserKind::kLogfmt},
+      {"regex", ParserKind::kRegex}, {"cri", ParserKind::kCri},   {"docker", ParserKind::kDocker}};
   input.parser = kParsers.at(options.parser);
   for (const auto& label : options.labels) {
     const size_t equals = label.find('=');

@@ -22,8 +22,8 @@ int run_version() {
   std::printf("logship %s\n", LOGSHIP_VERSION);
   std::printf("librdkafka %s\nzstd %s\nlz4 %s\nzlib %s\n%s\npcre2 %s\nxxhash %u.%u.%u\n",
               rd_kafka_version_str(), ZSTD_versionString(), LZ4_versionString(), zlibVersion(),
-              OpenSSL_version(OPENSSL_VERSION), pcre2_version.data(), xxh / 10000,
-              xxh / 100 % 100, xxh % 100);
+              OpenSSL_version(OPENSSL_VERSION), pcre2_version.data(), xxh / 10000, xxh / 100 % 100,
+              xxh % 100);
   return kExitOk;
 }
 

@@ -20,10 +20,17 @@ std::string escape(std::string_view text) {
   std::string out;
   for (const char c : text) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -69,15 +76,14 @@ std::string hex(uint64_t value) {
 Result<CheckpointEntry> parse_entry(std::string_view line, size_t line_number) {
   const auto fields = split(line, '\t');
   CheckpointEntry entry;
-  const bool ok = fields.size() == kFields && fields[0] == "v1" &&
-                  parse_number(fields[2], entry.identity.device) &&
-                  parse_number(fields[3], entry.identity.inode) &&
-                  parse_number(fields[4], entry.identity.head.length) &&
-                  parse_number(fields[5], entry.identity.head.hash, 16) &&
-                  parse_number(fields[6], entry.offset) &&
-                  parse_number(fields[7], entry.tail.length) &&
-                  parse_number(fields[8], entry.tail.hash, 16) &&
-                  parse_number(fields[9], entry.updated_unix_s);
+  const bool ok =
+      fields.size() == kFields && fields[0] == "v1" &&
+      parse_number(fields[2], entry.identity.device) &&
+      parse_number(fields[3], entry.identity.inode) &&
+      parse_number(fields[4], entry.identity.head.length) &&
+      parse_number(fields[5], entry.identity.head.hash, 16) &&
+      parse_number(fields[6], entry.offset) && parse_number(fields[7], entry.tail.length) &&
+      parse_number(fields[8], entry.tail.hash, 16) && parse_number(fields[9], entry.updated_unix_s);
   if (!ok) {
     return make_error(ErrorCode::kIo,
                       "line " + std::to_string(line_number) + " is not a v1 checkpoint entry");

@@ -19,10 +19,10 @@ namespace logship {
 struct CheckpointEntry {
   std::string scope;  // the pipeline reading the file: "<input>/<output>"
   FileIdentity identity;
-  uint64_t offset = 0;   // end of the contiguous acknowledged prefix
-  Fingerprint tail;      // the kTailBytes (or fewer) bytes before `offset`
+  uint64_t offset = 0;  // end of the contiguous acknowledged prefix
+  Fingerprint tail;     // the kTailBytes (or fewer) bytes before `offset`
   int64_t updated_unix_s = 0;
-  std::string path;      // last path the file was seen at
+  std::string path;  // last path the file was seen at
 };
 
 std::string serialize_checkpoints(std::span<const CheckpointEntry> entries);

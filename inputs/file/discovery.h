@@ -16,8 +16,7 @@ struct Discovered {
   std::vector<std::string> directories;  // where a new matching file could appear
 };
 
-Discovered discover(const std::vector<std::string>& globs,
-                    const std::vector<std::string>& exclude);
+Discovered discover(const std::vector<std::string>& globs, const std::vector<std::string>& exclude);
 
 // Whether `path` matches `pattern` (both absolute or both relative), `**` included.
 bool glob_match(std::string_view pattern, std::string_view path);

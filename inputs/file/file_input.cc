@@ -56,8 +56,7 @@ std::string directory_of(const std::string& path) {
 class StopWaker {
  public:
   explicit StopWaker(std::stop_token stop)
-      : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-        callback_(std::move(stop), [this] {
+      : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), callback_(std::move(stop), [this] {
           const uint64_t one = 1;
           [[maybe_unused]] const auto written = ::write(fd_.get(), &one, sizeof one);
         }) {}
@@ -265,7 +264,8 @@ void FileInput::close_finished_rotations(Clock::time_point idle_since) {
         .scope = options_.scope,
         .identity = view.identity,
         .offset = offset,
-        .tail = fingerprint(view.fd->get(), offset - tail_length, tail_length).value_or(Fingerprint{}),
+        .tail =
+            fingerprint(view.fd->get(), offset - tail_length, tail_length).value_or(Fingerprint{}),
         .updated_unix_s = unix_seconds(),
         .path = view.path,
     });
@@ -318,9 +318,8 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
       break;
     }
     close_finished_rotations(now - kRotatedGrace);
-    const bool draining = std::ranges::any_of(files_, [](const Tracked& f) {
-      return f.rotated || f.tailer->has_partial();
-    });
+    const bool draining = std::ranges::any_of(
+        files_, [](const Tracked& f) { return f.rotated || f.tailer->has_partial(); });
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_scan - now);
     if (inotify_fd_ < 0) wait = std::min(wait, kPollInterval);
     if (draining) wait = std::min(wait, std::chrono::milliseconds(kRotatedGrace / 4));
@@ -329,7 +328,8 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
       wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(until_due));
     }
     std::array<pollfd, 2> fds{{{inotify_fd_, POLLIN, 0}, {waker.fd(), POLLIN, 0}}};
-    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(wait.count(), 1)));
+    const int ready =
+        ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(wait.count(), 1)));
     if (ready > 0 && (fds[0].revents & POLLIN)) rescan = drain_events(inotify_fd_);
   }
   return {};

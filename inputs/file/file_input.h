@@ -31,7 +31,7 @@ namespace logship {
 
 struct FileInputOptions {
   std::string name;
-  std::string scope;  // checkpoint scope: which pipeline reads these files
+  std::string scope;               // checkpoint scope: which pipeline reads these files
   std::vector<std::string> paths;  // globs
   std::vector<std::string> exclude;
   StartPosition start;  // for files present at start and not in the checkpoints
@@ -42,7 +42,7 @@ struct FileInputOptions {
   bool use_inotify = true;
   size_t max_open_files = 1024;
   std::vector<std::pair<std::string, std::string>> labels;
-  bool kubernetes_labels = false;  // namespace, pod, pod_uid, container from the path
+  bool kubernetes_labels = false;       // namespace, pod, pod_uid, container from the path
   std::vector<CheckpointEntry> resume;  // saved entries of this scope
 };
 
@@ -100,11 +100,11 @@ class FileInput final : public Input {
 
   FileInputOptions options_;
   MemoryBudget* budget_;
-  bool resumed_scope_;  // checkpoints existed: this is a restart, not a first start
+  bool resumed_scope_;   // checkpoints existed: this is a restart, not a first start
   int inotify_fd_ = -1;  // owned by follow(); -1 when polling
   std::set<std::string> watched_;
   std::vector<Tracked> files_;  // structure changes under mutex_ (checkpoint thread reads)
-  std::vector<CheckpointEntry> retained_;  // closed or not-yet-found files (under mutex_)
+  std::vector<CheckpointEntry> retained_;            // closed or not-yet-found files (under mutex_)
   std::set<std::pair<uint64_t, uint64_t>> waiting_;  // (dev, inode) over max_open_files
   std::set<std::pair<uint64_t, uint64_t>> finished_;  // one-shot: read, acked and closed
   uint64_t rotations_ = 0;

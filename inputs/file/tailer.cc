@@ -64,8 +64,11 @@ Result<std::unique_ptr<Tailer>> Tailer::open(std::shared_ptr<const Source> sourc
   const auto size = static_cast<uint64_t>(info.st_size);
   uint64_t offset = 0;
   switch (start.kind) {
-    case StartPosition::Kind::kHead: break;
-    case StartPosition::Kind::kEnd: offset = size; break;
+    case StartPosition::Kind::kHead:
+      break;
+    case StartPosition::Kind::kEnd:
+      offset = size;
+      break;
     case StartPosition::Kind::kLastLines: {
       auto last = offset_of_last_lines(fd.get(), size, start.lines);
       if (!last) return std::unexpected(last.error());
@@ -150,8 +153,8 @@ Result<Tailer::ReadOutcome> Tailer::read(MemoryLease lease, int64_t now_ns) {
   buffer.resize_within_capacity(filled);
   std::vector<Record> records;
   const uint64_t buffer_offset = read_offset_ - carried;
-  const size_t consumed = framer_.frame(std::string_view(buffer.data(), filled), 0, buffer_offset,
-                                        now_ns, records);
+  const size_t consumed =
+      framer_.frame(std::string_view(buffer.data(), filled), 0, buffer_offset, now_ns, records);
   read_offset_ += *got;
   carry_.assign(buffer.data() + consumed, filled - consumed);
   if (consumed == 0) return ReadOutcome{};

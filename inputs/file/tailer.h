@@ -39,7 +39,7 @@ struct TailerOptions {
 class Tailer {
  public:
   static Result<std::unique_ptr<Tailer>> open(std::shared_ptr<const Source> source,
-                                               StartPosition start, const TailerOptions& options);
+                                              StartPosition start, const TailerOptions& options);
   // Opens at a checkpointed offset when the file is still the one the checkpoint saw
   // (same inode, head and tail bytes); otherwise from the start. `resumed` says which.
   static Result<std::unique_ptr<Tailer>> resume(std::shared_ptr<const Source> source,
@@ -99,8 +99,8 @@ class Tailer {
   uint64_t committed_offset() const { return tracker_->committed_offset(); }
 
  private:
-  Tailer(std::shared_ptr<const Source> source, UniqueFd fd, FileIdentity identity,
-         uint64_t offset, const TailerOptions& options);
+  Tailer(std::shared_ptr<const Source> source, UniqueFd fd, FileIdentity identity, uint64_t offset,
+         const TailerOptions& options);
   // Parses the framed records (flushing what the parser holds when `final`), then registers
   // the batch up to where the parser holds nothing back.
   Batch make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryLease lease,
@@ -114,8 +114,8 @@ class Tailer {
   TailerOptions options_;
   Framer framer_;
   std::shared_ptr<OffsetTracker> tracker_;
-  uint64_t read_offset_;    // file offset of the next byte read()
-  std::string carry_;       // incomplete line, starting at read_offset_ - carry_.size()
+  uint64_t read_offset_;  // file offset of the next byte read()
+  std::string carry_;     // incomplete line, starting at read_offset_ - carry_.size()
   uint64_t bytes_read_ = 0;
   std::optional<FileParser> parser_;
   ParseStats parse_stats_;

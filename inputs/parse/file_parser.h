@@ -90,7 +90,7 @@ class FileParser final : private RecordSink {
   size_t first_record_ = 0;
   size_t first_field_ = 0;
   std::string extra_;
-  std::optional<Slice> stream_name_;                      // in extra_, this batch
+  std::optional<Slice> stream_name_;                          // in extra_, this batch
   std::vector<std::pair<std::string, Slice>> stream_values_;  // likewise, a few values
   std::vector<Record> framed_;
   size_t fields_per_line_ = 1;  // of the last batch, to size the next one's fields

@@ -19,9 +19,7 @@ TEST_CASE("a full queue blocks the producer until the consumer makes room") {
   std::stop_source stop;
   REQUIRE(queue.push(Item{60, 1}, stop.get_token()));
   std::atomic<bool> pushed = false;
-  std::jthread producer([&] {
-    pushed = queue.push(Item{60, 2}, stop.get_token());
-  });
+  std::jthread producer([&] { pushed = queue.push(Item{60, 2}, stop.get_token()); });
   CHECK(queue.bytes() == 60);
   auto first = queue.pop();
   REQUIRE(first);

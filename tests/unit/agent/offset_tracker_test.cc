@@ -24,9 +24,7 @@ TEST_CASE("the committed offset is the end of the contiguous settled prefix") {
 
 TEST_CASE("a dropped batch holds the committed offset before it") {
   auto tracker = std::make_shared<OffsetTracker>(0);
-  {
-    AckHandle dropped(tracker, tracker->register_batch(10));
-  }
+  { AckHandle dropped(tracker, tracker->register_batch(10)); }
   AckHandle later(tracker, tracker->register_batch(20));
   later.settle(Fate::kDelivered);
   CHECK(tracker->committed_offset() == 0);

@@ -23,7 +23,7 @@ TEST_CASE("JSON strings escape quotes, backslashes and control bytes") {
 TEST_CASE("valid UTF-8 passes through, invalid bytes become U+FFFD") {
   CHECK(json("héllo ✓ 😀") == "\"héllo ✓ 😀\"");
   CHECK(json("bad\xff") == "\"bad\xEF\xBF\xBD\"");
-  CHECK(json("\xC0\xAF") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");          // overlong
+  CHECK(json("\xC0\xAF") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");                  // overlong
   CHECK(json("\xED\xA0\x80") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
   CHECK(json("cut\xE2\x9C") == "\"cut\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
@@ -44,7 +44,6 @@ TEST_CASE("a record prints with its line, labels, file and offset") {
   logship::Batch batch(source, std::move(bytes), std::move(records), {}, {});
   std::string out;
   logship::append_json_record(out, batch, batch.records()[0]);
-  CHECK(out ==
-        R"({"ts":"1970-01-01T00:00:00.000000000Z","line":"hello","fields":{},)"
-        R"("labels":{"job":"app"},"file":"/var/log/a.log","offset":42})");
+  CHECK(out == R"({"ts":"1970-01-01T00:00:00.000000000Z","line":"hello","fields":{},)"
+               R"("labels":{"job":"app"},"file":"/var/log/a.log","offset":42})");
 }
