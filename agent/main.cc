@@ -9,5 +9,11 @@ int main(int argc, char** argv) {
   // real use. Allocations are per batch, not per record, so the shared arena's lock is
   // not contended.
   mallopt(M_ARENA_MAX, 1);
+  // Batch buffers (256 KiB and up) come and go all the time: serve them from the heap and
+  // keep a few MiB of it instead of mmap/munmap and trimming on every batch, which costs
+  // page faults (measured: about 0.6 CPU s/GiB of system time with the JSON parser).
+  constexpr int kMiB = 1 << 20;
+  mallopt(M_MMAP_THRESHOLD, 4 * kMiB);
+  mallopt(M_TRIM_THRESHOLD, 8 * kMiB);
   return logship::run_cli(argc, argv);
 }
