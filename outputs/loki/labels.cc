@@ -185,36 +185,10 @@ std::string format_label_set(const LabelPairs& labels) {
   for (const auto& [name, value] : labels) {
     if (out.size() > 1) out += ", ";
     out += name;
-    out += "=\"";
-    for (char c : value) {
-      switch (c) {
-        case '\\':
-          out += "\\\\";
-          break;
-        case '"':
-          out += "\\\"";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out += "\\x";
-            out += kHex[(c >> 4) & 0xF];
-            out += kHex[c & 0xF];
-          } else {
-            out += c;
-          }
-      }
-    }
-    out += '"';
+    out += '=';
+    // Loki reads label values as Go string literals, which accept JSON's escapes; the JSON
+    // encoder also keeps the value valid UTF-8, as Loki requires.
+    append_json_string(out, value);
   }
   out += '}';
   return out;

@@ -220,6 +220,26 @@ std::string parse_label_set(std::string_view text, Labels& out) {
           i += 2;
           break;
         }
+        case 'u': {  // Go string literals accept \uXXXX too
+          unsigned code = 0;
+          const auto parsed = std::from_chars(rest.data() + i + 1,
+                                              rest.data() + std::min(i + 5, rest.size()), code, 16);
+          if (i + 4 >= rest.size() || parsed.ptr != rest.data() + i + 5) {
+            return fail("bad \\u escape");
+          }
+          if (code < 0x80) {
+            value += static_cast<char>(code);
+          } else if (code < 0x800) {
+            value += static_cast<char>(0xC0 | (code >> 6));
+            value += static_cast<char>(0x80 | (code & 0x3F));
+          } else {
+            value += static_cast<char>(0xE0 | (code >> 12));
+            value += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+            value += static_cast<char>(0x80 | (code & 0x3F));
+          }
+          i += 4;
+          break;
+        }
         default:
           return fail("unknown escape");
       }
