@@ -17,6 +17,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev doctest-dev libsnappy-dev libxxhash-dev
   libpcre2-dev rapidjson-dev libcpp-httplib-dev
   kcat clang-format util-linux procps
+  clang libclang-rt-14-dev  # libFuzzer for the parsers' fuzz tests
   systemd python3-yaml
 )
 
