@@ -7,25 +7,9 @@
 
 #include <string>
 
-namespace {
+#include "tests/unit/temp_file.h"
 
-struct TempFile {
-  explicit TempFile(const std::string& content) {
-    char name[] = "/tmp/logship-identity-XXXXXX";
-    fd = ::mkstemp(name);
-    REQUIRE(fd >= 0);
-    path = name;
-    REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
-  }
-  ~TempFile() {
-    ::close(fd);
-    ::unlink(path.c_str());
-  }
-  int fd;
-  std::string path;
-};
-
-}  // namespace
+using logship::testing::TempFile;
 
 TEST_CASE("files with the same header have the same head hash but differ by inode") {
   const std::string header(2048, 'h');

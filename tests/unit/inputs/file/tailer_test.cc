@@ -7,24 +7,11 @@
 
 #include <string>
 
+#include "tests/unit/temp_file.h"
+
 namespace {
 
-// A temporary file holding `content`, removed at scope exit.
-struct TempFile {
-  explicit TempFile(const std::string& content) {
-    char name[] = "/tmp/logship-tailer-XXXXXX";
-    fd = ::mkstemp(name);
-    REQUIRE(fd >= 0);
-    path = name;
-    REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
-  }
-  ~TempFile() {
-    ::close(fd);
-    ::unlink(path.c_str());
-  }
-  int fd;
-  std::string path;
-};
+using logship::testing::TempFile;
 
 uint64_t last_lines(const std::string& content, uint64_t lines) {
   TempFile file(content);
