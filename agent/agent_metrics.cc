@@ -82,6 +82,14 @@ Result<void> AgentMetrics::register_all() {
   reg(memory_rung_, "logship_memory_degradation_rung",
       "Degradation ladder: 0 none, 1 shrunk reads, 2 inputs paused, 3 spooling, 4 dropping.", {});
   reg(spool_bytes_, "logship_spool_bytes", "Compressed bytes in the spool under data_dir.", {});
+  reg(spool_files_, "logship_spool_files_total",
+      "Rotated files spooled and closed while their output was blocked.", input);
+  reg(spool_dropped_, "logship_spool_dropped_lines_total",
+      "Spooled lines deleted unshipped because the spool reached spool_max_bytes.", input);
+  reg(memory_tight_, "logship_memory_tight_total",
+      "Times the memory budget passed its high-water mark (reads shrink).", {});
+  reg(input_pauses_, "logship_input_pauses_total",
+      "Times reading paused: memory budget spent or the output's queue full.", input);
   return ok;
 }
 
@@ -90,7 +98,10 @@ InputMetrics AgentMetrics::input(std::string_view input) {
           .read_lines = input_read_lines_->with({input}),
           .rotations = input_rotations_->with({input}),
           .truncations = input_truncations_->with({input}),
-          .open_files = input_open_files_->with({input})};
+          .open_files = input_open_files_->with({input}),
+          .spooled_files = spool_files_->with({input}),
+          .spool_dropped = spool_dropped_->with({input}),
+          .pauses = input_pauses_->with({input})};
 }
 
 FileMetrics AgentMetrics::file(std::string_view input, std::string_view path) {
@@ -121,7 +132,8 @@ BudgetMetrics AgentMetrics::budget() {
   return {.used_bytes = memory_used_->with({}),
           .limit_bytes = memory_limit_->with({}),
           .rung = memory_rung_->with({}),
-          .spool_bytes = spool_bytes_->with({})};
+          .spool_bytes = spool_bytes_->with({}),
+          .tightened = memory_tight_->with({})};
 }
 
 }  // namespace logship

@@ -21,11 +21,14 @@ namespace logship {
 inline constexpr size_t kMaxFileSeries = 500;
 
 struct InputMetrics {
-  std::shared_ptr<Counter> read_bytes;   // logship_input_read_bytes_total
-  std::shared_ptr<Counter> read_lines;   // logship_input_read_lines_total
-  std::shared_ptr<Counter> rotations;    // logship_input_rotations_total
-  std::shared_ptr<Counter> truncations;  // logship_input_truncations_total
-  std::shared_ptr<Gauge> open_files;     // logship_input_open_files
+  std::shared_ptr<Counter> read_bytes;     // logship_input_read_bytes_total
+  std::shared_ptr<Counter> read_lines;     // logship_input_read_lines_total
+  std::shared_ptr<Counter> rotations;      // logship_input_rotations_total
+  std::shared_ptr<Counter> truncations;    // logship_input_truncations_total
+  std::shared_ptr<Gauge> open_files;       // logship_input_open_files
+  std::shared_ptr<Counter> spooled_files;  // logship_spool_files_total
+  std::shared_ptr<Counter> spool_dropped;  // logship_spool_dropped_lines_total
+  std::shared_ptr<Counter> pauses;         // logship_input_pauses_total
 };
 
 struct FileMetrics {
@@ -50,6 +53,7 @@ struct BudgetMetrics {
   std::shared_ptr<Gauge> limit_bytes;  // logship_memory_limit_bytes
   std::shared_ptr<Gauge> rung;         // logship_memory_degradation_rung: 0 (none) to 4
   std::shared_ptr<Gauge> spool_bytes;  // logship_spool_bytes
+  std::shared_ptr<Counter> tightened;  // logship_memory_tight_total
 };
 
 class AgentMetrics {
@@ -74,6 +78,10 @@ class AgentMetrics {
   MetricFamily<Counter>* input_rotations_ = nullptr;
   MetricFamily<Counter>* input_truncations_ = nullptr;
   MetricFamily<Gauge>* input_open_files_ = nullptr;
+  MetricFamily<Counter>* spool_files_ = nullptr;
+  MetricFamily<Counter>* spool_dropped_ = nullptr;
+  MetricFamily<Counter>* memory_tight_ = nullptr;
+  MetricFamily<Counter>* input_pauses_ = nullptr;
   MetricFamily<Counter>* file_read_bytes_ = nullptr;
   MetricFamily<Counter>* file_read_lines_ = nullptr;
   MetricFamily<Gauge>* file_lag_bytes_ = nullptr;

@@ -5,6 +5,7 @@
 // lets the consumer drain what is left and then see the end.
 // Thread-safe: one or more producers, one consumer.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -14,23 +15,38 @@
 
 namespace logship {
 
+enum class PushResult {
+  kPushed,
+  kFull,    // no room by the deadline; the item is still the caller's
+  kClosed,  // closed, or `stop` requested
+};
+
 template <typename T>
 class BoundedQueue {
  public:
   explicit BoundedQueue(uint64_t capacity_bytes) : capacity_(capacity_bytes) {}
 
-  // Returns false (and drops nothing: the item stays with the caller's copy semantics
-  // being a move, so it is destroyed) when `stop` is requested or the queue is closed.
-  bool push(T&& item, std::stop_token stop) {
+  // Moves `item` in when there is room by `deadline`; otherwise leaves it with the caller.
+  PushResult push_until(T& item, std::stop_token stop,
+                        std::chrono::steady_clock::time_point deadline) {
     const uint64_t size = item.byte_size();
     std::unique_lock lock(mutex_);
-    const bool room = not_full_.wait(
-        lock, stop, [&] { return closed_ || items_.empty() || bytes_ + size <= capacity_; });
-    if (!room || closed_) return false;
+    const auto room = [&] { return closed_ || items_.empty() || bytes_ + size <= capacity_; };
+    const bool ready = deadline == std::chrono::steady_clock::time_point::max()
+                           ? not_full_.wait(lock, stop, room)
+                           : not_full_.wait_until(lock, stop, deadline, room);
+    if (closed_ || stop.stop_requested()) return PushResult::kClosed;
+    if (!ready) return PushResult::kFull;
     bytes_ += size;
     items_.push_back(std::move(item));
     not_empty_.notify_one();
-    return true;
+    return PushResult::kPushed;
+  }
+
+  // Blocks for room; false (the item dropped) when `stop` is requested or the queue closed.
+  bool push(T&& item, std::stop_token stop) {
+    return push_until(item, std::move(stop), std::chrono::steady_clock::time_point::max()) ==
+           PushResult::kPushed;
   }
 
   // Blocks until an item is there or the queue is closed and empty (then nullopt).

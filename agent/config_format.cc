@@ -126,6 +126,7 @@ std::string format_config(const Config& config) {
   write_toml(out, "data_dir", config.agent.data_dir);
   out << "memory_limit = " << toml_quote(format_size(limit.bytes)) << "  # from " << limit.origin
       << "\n";
+  out << "spool_max_bytes = " << toml_quote(format_size(config.agent.spool_max_bytes)) << "\n";
   write_toml_duration(out, "checkpoint_interval", config.agent.checkpoint_interval);
   write_toml_duration(out, "shutdown_timeout", config.agent.shutdown_timeout);
   write_toml(out, "metrics_listen", config.agent.metrics_listen);

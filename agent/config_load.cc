@@ -13,6 +13,7 @@ namespace {
 void parse_agent(TableReader& reader, AgentConfig& out) {
   reader.read("data_dir", out.data_dir);
   reader.read_size("memory_limit", out.memory_limit);
+  reader.read_size("spool_max_bytes", out.spool_max_bytes);
   reader.read_duration("checkpoint_interval", out.checkpoint_interval);
   reader.read_duration("shutdown_timeout", out.shutdown_timeout);
   reader.read("metrics_listen", out.metrics_listen);

@@ -22,12 +22,34 @@ void MemoryLease::release() {
   if (budget_ != nullptr) std::exchange(budget_, nullptr)->give_back(std::exchange(bytes_, 0));
 }
 
+bool MemoryBudget::fits(uint64_t bytes) const {
+  if (used_ == 0) return true;  // one request larger than the budget must not deadlock
+  return used_ + bytes <= (paused_ ? limit_ / 8 * 5 : limit_);
+}
+
+void MemoryBudget::note_used() {
+  used_now_.store(used_, std::memory_order_relaxed);
+  const bool tight = used_ >= limit_ / 4 * 3;
+  if (tight && !was_tight_) ++tightened_;
+  was_tight_ = tight;
+}
+
 std::optional<MemoryLease> MemoryBudget::acquire(uint64_t bytes, std::stop_token stop) {
+  return acquire_until(bytes, std::move(stop), std::chrono::steady_clock::time_point::max());
+}
+
+std::optional<MemoryLease> MemoryBudget::acquire_until(
+    uint64_t bytes, std::stop_token stop, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mutex_);
-  const bool fits =
-      released_.wait(lock, stop, [&] { return used_ == 0 || used_ + bytes <= limit_; });
-  if (!fits) return std::nullopt;
+  if (!fits(bytes)) paused_ = true;
+  const auto ready = [&] { return fits(bytes); };
+  const bool fitting = deadline == std::chrono::steady_clock::time_point::max()
+                           ? released_.wait(lock, stop, ready)
+                           : released_.wait_until(lock, stop, deadline, ready);
+  if (!fitting) return std::nullopt;
+  paused_ = false;
   used_ += bytes;
+  note_used();
   return MemoryLease(this, bytes);
 }
 
@@ -36,10 +58,16 @@ uint64_t MemoryBudget::used() const {
   return used_;
 }
 
+MemoryBudget::Ladder MemoryBudget::ladder() const {
+  std::lock_guard lock(mutex_);
+  return {.rung = paused_ ? 2 : (was_tight_ ? 1 : 0), .tightened = tightened_};
+}
+
 void MemoryBudget::give_back(uint64_t bytes) {
   {
     std::lock_guard lock(mutex_);
     used_ -= bytes;
+    note_used();
   }
   released_.notify_all();
 }

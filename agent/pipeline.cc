@@ -15,8 +15,9 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::run_input() {
-  const BatchSink sink = [this](Batch&& batch, std::stop_token stop) {
-    return queue_.push(std::move(batch), stop);
+  const BatchSink sink = [this](Batch& batch, std::stop_token stop,
+                                std::chrono::steady_clock::time_point deadline) {
+    return queue_.push_until(batch, std::move(stop), deadline);
   };
   if (auto result = input_->run(input_stop_.get_token(), sink); !result) {
     input_error_ = result.error();

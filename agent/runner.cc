@@ -1,5 +1,6 @@
 #include "agent/runner.h"
 
+#include <cctype>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -20,6 +21,12 @@ void add_counts(FileInputCounts& total, const FileInputCounts& more) {
   total.lines.lines += more.lines.lines;
   total.rotations += more.rotations;
   total.truncations += more.truncations;
+  total.pauses += more.pauses;
+  total.paused = total.paused || more.paused;
+  total.spool.bytes += more.spool.bytes;
+  total.spool.segments += more.spool.segments;
+  total.spool.files_spooled += more.spool.files_spooled;
+  total.spool.dropped_lines += more.spool.dropped_lines;
 }
 
 void add_sent(SentCounts& total, const SentCounts& more) {
@@ -32,6 +39,22 @@ void add_sent(SentCounts& total, const SentCounts& more) {
 // Counters only go up; a total read at scrape time becomes the increment since last time.
 void advance(Counter& counter, uint64_t total) {
   if (total > counter.value()) counter.inc(total - counter.value());
+}
+
+// A pipeline's scope ("input/output") as one directory name: unreserved bytes kept,
+// anything else %XX-escaped, so distinct scopes never share a spool.
+std::string directory_name(std::string_view scope) {
+  std::string name;
+  for (const char c : scope) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') {
+      name += c;
+    } else {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
+      name += escaped;
+    }
+  }
+  return name;
 }
 
 }  // namespace
@@ -103,6 +126,10 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
     running->input_name = plan.input.name;
     running->output_name = plan.output.name;
     plan.input.resume = take_scope(unowned_, plan.input.scope);
+    if (store_) {
+      plan.input.spool_dir = agent_.data_dir + "/spool/" + directory_name(plan.input.scope);
+      plan.input.spool_max_bytes = agent_.spool_max_bytes;
+    }
     auto input = std::make_unique<FileInput>(std::move(plan.input), budget_);
     running->input = input.get();
     running->pipeline =
@@ -178,12 +205,23 @@ void Runner::collect(AgentMetrics& metrics) const {
     add_counts(inputs[running->input_name], running->input->counts());
     add_sent(outputs[running->output_name], running->pipeline->sent());
   }
+  uint64_t spool_bytes = 0;
+  bool spooling = false;
+  uint64_t dropped_lines = 0;
+  bool paused = false;
   for (const auto& [name, counts] : inputs) {
     const InputMetrics input = metrics.input(name);
     advance(*input.read_bytes, counts.bytes);
     advance(*input.read_lines, counts.lines.lines);
     advance(*input.rotations, counts.rotations);
     advance(*input.truncations, counts.truncations);
+    advance(*input.spooled_files, counts.spool.files_spooled);
+    advance(*input.spool_dropped, counts.spool.dropped_lines);
+    advance(*input.pauses, counts.pauses);
+    paused = paused || counts.paused;
+    spool_bytes += counts.spool.bytes;
+    spooling = spooling || counts.spool.segments > 0;
+    dropped_lines += counts.spool.dropped_lines;
   }
   for (const auto& [name, sent] : outputs) {
     const OutputMetrics output = metrics.output(name);
@@ -194,6 +232,14 @@ void Runner::collect(AgentMetrics& metrics) const {
   const BudgetMetrics budget = metrics.budget();
   budget.used_bytes->set(static_cast<double>(budget_.used()));
   budget.limit_bytes->set(static_cast<double>(budget_.limit()));
+  budget.spool_bytes->set(static_cast<double>(spool_bytes));
+  const MemoryBudget::Ladder ladder = budget_.ladder();
+  advance(*budget.tightened, ladder.tightened);
+  // The highest rung in effect; 4 while lines were dropped since the previous scrape.
+  const bool dropping = dropped_lines > dropped_lines_seen_;
+  dropped_lines_seen_ = dropped_lines;
+  const int rung = dropping ? 4 : (spooling ? 3 : (paused ? 2 : ladder.rung));
+  budget.rung->set(rung);
 }
 
 }  // namespace logship

@@ -70,6 +70,7 @@ class Runner {
   // Totals of pipelines stopped by a reload, so counters never go back.
   std::map<std::string, FileInputCounts> retired_inputs_;
   std::map<std::string, SentCounts> retired_outputs_;
+  mutable uint64_t dropped_lines_seen_ = 0;  // collect(): spool drops at the last scrape
   RunReport report_;
 };
 

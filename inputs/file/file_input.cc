@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <functional>
+#include <iostream>
 #include <map>
 
 #include "agent/unique_fd.h"
@@ -28,6 +29,12 @@ constexpr std::chrono::hours kForgetAfter{24};
 constexpr std::chrono::milliseconds kRotatedGrace{1000};
 // Between inotify events, files are still checked this often (poll mode: for appends).
 constexpr std::chrono::milliseconds kPollInterval{250};
+// A paused input looks up from waiting this often, to spool rotated files.
+constexpr std::chrono::milliseconds kPausedSlice{250};
+// After a failed spool write (disk full, unwritable data_dir) the file stays open; retry later.
+constexpr std::chrono::seconds kSpoolRetry{10};
+// Rung 1: read chunks while the memory budget is above its high-water mark.
+constexpr size_t kTightChunkBytes = 32 * 1024;
 
 int64_t wall_clock_ns() {
   timespec now{};
@@ -87,7 +94,7 @@ bool drain_events(int fd) {
 
 }  // namespace
 
-Result<void> FileInput::open_file(const std::string& path, bool at_start) {
+std::shared_ptr<const Source> FileInput::make_source(const std::string& path) const {
   Source described{options_.name, path, options_.labels};
   if (options_.kubernetes_labels) {
     std::unique_ptr<char, void (*)(void*)> resolved(::realpath(path.c_str(), nullptr), ::free);
@@ -95,7 +102,11 @@ Result<void> FileInput::open_file(const std::string& path, bool at_start) {
       for (auto& label : k8s->to_labels()) described.labels.push_back(std::move(label));
     }
   }
-  auto source = std::make_shared<const Source>(std::move(described));
+  return std::make_shared<const Source>(std::move(described));
+}
+
+Result<void> FileInput::open_file(const std::string& path, bool at_start) {
+  auto source = make_source(path);
   const auto inode = inode_of(path);
   if (!inode) return {};  // vanished between discovery and now
   std::lock_guard lock(mutex_);
@@ -123,26 +134,33 @@ Result<void> FileInput::open_file(const std::string& path, bool at_start) {
   return {};
 }
 
-Result<void> FileInput::scan(bool at_start) {
-  const Discovered found = discover(options_.paths, options_.exclude);
+std::map<InodeKey, std::string> FileInput::mark_rotations(const Discovered& found) {
   std::map<InodeKey, std::string> present;
   for (const auto& path : found.files) {
     if (auto inode = inode_of(path)) present.emplace(*inode, path);
   }
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& file : files_) {
-      const auto it = present.find(key_of(file.tailer->identity()));
-      if (it == present.end()) {
-        if (!file.rotated) ++rotations_;
-        file.rotated = true;
-        continue;
+  std::lock_guard lock(mutex_);
+  for (auto& file : files_) {
+    if (file.replay_seq != 0 || file.spooled) continue;  // not a file any glob names
+    const auto it = present.find(key_of(file.tailer->identity()));
+    if (it == present.end()) {
+      if (!file.rotated) {
+        ++rotations_;
+        file.rotated_at = Clock::now();
       }
-      if (it->second != file.tailer->source().path) file.tailer->set_path(it->second);
-      file.rotated = false;
-      present.erase(it);
+      file.rotated = true;
+      continue;
     }
+    if (it->second != file.tailer->source().path) file.tailer->set_path(it->second);
+    file.rotated = false;
+    present.erase(it);
   }
+  return present;
+}
+
+Result<void> FileInput::scan(bool at_start) {
+  const Discovered found = discover(options_.paths, options_.exclude);
+  const auto present = mark_rotations(found);
   waiting_.clear();
   for (const auto& [inode, path] : present) {
     if (finished_.contains(inode)) continue;
@@ -173,6 +191,7 @@ void FileInput::recover_rotated_while_down() {
           key_of(files_.back().tailer->identity()) == key_of(entry.identity)) {
         std::lock_guard lock(mutex_);
         files_.back().rotated = true;
+        files_.back().rotated_at = Clock::now();
       }
       break;
     }
@@ -190,28 +209,139 @@ Result<void> FileInput::start_files() {
   return {};
 }
 
+std::optional<MemoryLease> FileInput::lease(size_t bytes, std::stop_token stop) {
+  for (;;) {
+    auto lease = budget_->acquire_until(bytes, stop, Clock::now() + kPausedSlice);
+    if (lease || stop.stop_requested()) {
+      paused_ = false;
+      return lease;
+    }
+    while_paused();
+  }
+}
+
+bool FileInput::hand_over(Batch&& batch, std::stop_token stop, const BatchSink& sink) {
+  for (;;) {
+    switch (sink(batch, stop, Clock::now() + kPausedSlice)) {
+      case PushResult::kPushed:
+        paused_ = false;
+        return true;
+      case PushResult::kClosed:
+        return false;
+      case PushResult::kFull:
+        while_paused();
+    }
+  }
+}
+
+// Runs between slices of waiting for memory or queue room. It may add tracked files but
+// not remove any: the caller may be in the middle of a loop over them.
+void FileInput::while_paused() {
+  if (!paused_.exchange(true)) ++pauses_;
+  if (!spool_) return;
+  if (inotify_fd_ >= 0 && drain_events(inotify_fd_)) rescan_pending_ = true;
+  const auto now = Clock::now();
+  if (rescan_pending_ || now >= next_scan_) {
+    if (auto scanned = scan(false); !scanned) {
+      std::cerr << "logship: input " << options_.name << ": " << scanned.error().message << "\n";
+    }
+    next_scan_ = now + options_.rescan_interval;
+    rescan_pending_ = false;
+  }
+  if (now < spool_retry_after_) return;
+  for (auto& file : files_) {
+    if (file.rotated && !file.spooled && file.replay_seq == 0 &&
+        now - file.rotated_at >= kRotatedGrace) {
+      spool_file(file);
+    }
+  }
+}
+
+void FileInput::spool_file(Tracked& file) {
+  Tailer& tailer = *file.tailer;
+  const auto view = tailer.checkpoint_view();
+  // From the acknowledged offset, not from what was handed out: the file may be deleted,
+  // and if the agent dies before the batches in flight are delivered, the spool is the
+  // only copy left of them.
+  auto end = spool_->add(view.fd->get(), view.tracker->committed_offset(),
+                         tailer.handed_out_offset(), view.path);
+  if (!end) {
+    std::cerr << "logship: cannot spool " << view.path << " (kept open, retried in "
+              << kSpoolRetry.count() << " s): " << end.error().message << "\n";
+    spool_retry_after_ = Clock::now() + kSpoolRetry;
+    return;
+  }
+  const auto tail_length = static_cast<uint32_t>(std::min<uint64_t>(*end, kTailBytes));
+  const Fingerprint tail =
+      fingerprint(view.fd->get(), *end - tail_length, tail_length).value_or(Fingerprint{});
+  std::lock_guard lock(mutex_);
+  file.spooled = Spooled{.end = *end, .tail = tail};
+  tailer.detach();
+}
+
+void FileInput::start_replay() {
+  if (!spool_ || spool_->empty()) return;
+  if (std::ranges::any_of(files_, [](const Tracked& f) { return f.replay_seq != 0; })) return;
+  const SpoolSegment segment = spool_->oldest();
+  auto fd = spool_->open_replay(segment.seq);
+  if (!fd) {
+    std::cerr << "logship: spool segment unreadable, its " << segment.lines
+              << " lines are lost: " << fd.error().message << "\n";
+    spool_->remove(segment.seq);
+    return;
+  }
+  auto identity = identify(fd->get());
+  if (!identity) return;
+  // Not a file on any filesystem: device 0 keeps its checkpoint entry from ever matching
+  // one, and the segment number finds it again after a restart.
+  identity->device = 0;
+  identity->inode = segment.seq;
+  std::lock_guard lock(mutex_);
+  uint64_t offset = 0;
+  const auto saved = std::ranges::find_if(
+      retained_, [&](const CheckpointEntry& e) { return key_of(e.identity) == key_of(*identity); });
+  if (saved != retained_.end()) {
+    offset = std::min(saved->offset, segment.raw_bytes);
+    retained_.erase(saved);
+  }
+  offset = std::max(offset, segment.in_flight_bytes);
+  auto tailer =
+      Tailer::adopt(make_source(segment.path), std::move(*fd), *identity, offset, options_.tailer);
+  if (!tailer) return;
+  Tracked replay{std::move(*tailer)};
+  replay.rotated = true;  // closed (and the segment deleted) once read and acknowledged
+  replay.replay_seq = segment.seq;
+  files_.insert(files_.begin(), std::move(replay));
+}
+
 Result<bool> FileInput::read_available(std::stop_token stop, const BatchSink& sink) {
+  // Spooled bytes are older than anything in the files: while a segment replays, only it
+  // is read.
+  const bool replaying =
+      std::ranges::any_of(files_, [](const Tracked& f) { return f.replay_seq != 0; });
+  const auto skipped = [&](const Tracked& f) { return replaying && f.replay_seq == 0; };
   for (auto& file : files_) file.at_end = false;
-  size_t remaining = files_.size();
-  // Round-robin one chunk per file so one busy file cannot starve the others.
-  while (remaining > 0) {
+  const size_t chunk = budget_->tight() ? kTightChunkBytes : options_.tailer.chunk_bytes;
+  // Round-robin one chunk per file so one busy file cannot starve the others, until a pass
+  // finds every file at its end (files opened meanwhile by a paused scan included).
+  for (bool pending = true; pending;) {
+    pending = false;
     for (auto& file : files_) {
-      if (file.at_end) continue;
+      if (file.at_end || skipped(file)) continue;
+      pending = true;
       Tailer& tailer = *file.tailer;
-      auto lease = budget_->acquire(tailer.next_read_bytes(), stop);
+      tailer.set_chunk_bytes(std::min(chunk, options_.tailer.chunk_bytes));
+      auto lease = this->lease(tailer.next_read_bytes(), stop);
       if (!lease) return false;
       auto outcome = tailer.read(std::move(*lease), wall_clock_ns());
       if (!outcome) return std::unexpected(outcome.error());
       if (outcome->end_of_file) {
         std::lock_guard lock(mutex_);
-        if (!tailer.restart_if_truncated()) {
-          file.at_end = true;
-          --remaining;
-        }
+        if (!tailer.restart_if_truncated()) file.at_end = true;
         continue;
       }
       last_data_ = Clock::now();
-      if (outcome->batch && !sink(std::move(*outcome->batch), stop)) return false;
+      if (outcome->batch && !hand_over(std::move(*outcome->batch), stop, sink)) return false;
     }
   }
   return true;
@@ -222,10 +352,10 @@ bool FileInput::flush_partials(std::stop_token stop, const BatchSink& sink, bool
   if (last_data_ > idle_since) return true;
   for (auto& file : files_) {
     if (!file.tailer->has_partial() || (only_rotated && !file.rotated)) continue;
-    auto lease = budget_->acquire(file.tailer->next_read_bytes(), stop);
+    auto lease = this->lease(file.tailer->next_read_bytes(), stop);
     if (!lease) return false;
     auto batch = file.tailer->flush_partial(std::move(*lease), wall_clock_ns());
-    if (batch && !sink(std::move(*batch), stop)) return false;
+    if (batch && !hand_over(std::move(*batch), stop, sink)) return false;
   }
   return true;
 }
@@ -241,34 +371,49 @@ bool FileInput::flush_due_parsers(std::stop_token stop, const BatchSink& sink,
       next_due_ns = std::min(next_due_ns.value_or(*due), *due);
       continue;
     }
-    auto lease = budget_->acquire(file.tailer->next_read_bytes(), stop);
+    auto lease = this->lease(file.tailer->next_read_bytes(), stop);
     if (!lease) return false;
     auto batch = file.tailer->flush_parser(std::move(*lease));
-    if (batch && !sink(std::move(*batch), stop)) return false;
+    if (batch && !hand_over(std::move(*batch), stop, sink)) return false;
   }
   return true;
 }
 
 void FileInput::close_finished_rotations(Clock::time_point idle_since) {
-  if (last_data_ > idle_since) return;
+  // Late writes may still reach a rotated file through its old fd; not a spooled or
+  // replayed one.
+  const bool idle = last_data_ <= idle_since;
   std::lock_guard lock(mutex_);
   std::erase_if(files_, [&](Tracked& file) {
     const Tailer& tailer = *file.tailer;
     if (!file.rotated || !file.at_end || tailer.has_partial() || tailer.unacknowledged() > 0) {
       return false;
     }
+    if (!idle && !file.spooled && file.replay_seq == 0) return false;
     const auto view = tailer.checkpoint_view();
-    const uint64_t offset = view.tracker->committed_offset();
-    const auto tail_length = static_cast<uint32_t>(std::min<uint64_t>(offset, kTailBytes));
-    retained_.push_back(CheckpointEntry{
-        .scope = options_.scope,
-        .identity = view.identity,
-        .offset = offset,
-        .tail =
-            fingerprint(view.fd->get(), offset - tail_length, tail_length).value_or(Fingerprint{}),
-        .updated_unix_s = unix_seconds(),
-        .path = view.path,
-    });
+    if (file.replay_seq != 0) {
+      spool_->remove(file.replay_seq);  // every byte of it is acknowledged
+    } else if (file.spooled) {
+      // What was not handed out lives in the spool: the file itself is done.
+      retained_.push_back(CheckpointEntry{.scope = options_.scope,
+                                          .identity = view.identity,
+                                          .offset = file.spooled->end,
+                                          .tail = file.spooled->tail,
+                                          .updated_unix_s = unix_seconds(),
+                                          .path = view.path});
+    } else {
+      const uint64_t offset = view.tracker->committed_offset();
+      const auto tail_length = static_cast<uint32_t>(std::min<uint64_t>(offset, kTailBytes));
+      retained_.push_back(CheckpointEntry{
+          .scope = options_.scope,
+          .identity = view.identity,
+          .offset = offset,
+          .tail = fingerprint(view.fd->get(), offset - tail_length, tail_length)
+                      .value_or(Fingerprint{}),
+          .updated_unix_s = unix_seconds(),
+          .path = view.path,
+      });
+    }
     closed_counts_.bytes += tailer.bytes_read();
     closed_counts_.lines.lines += tailer.counts().lines;
     closed_counts_.lines.split_lines += tailer.counts().split_lines;
@@ -295,18 +440,18 @@ void FileInput::watch_directories(const std::vector<std::string>& directories) {
 
 Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
   StopWaker waker(stop);
-  auto next_scan = Clock::now() + options_.rescan_interval;
-  bool rescan = false;
+  next_scan_ = Clock::now() + options_.rescan_interval;
   while (!stop.stop_requested()) {
+    start_replay();
     auto read = read_available(stop, sink);
     if (!read) return std::unexpected(read.error());
     if (!*read) break;
     const auto now = Clock::now();
-    if (rescan || now >= next_scan) {
+    if (rescan_pending_ || now >= next_scan_) {
       const size_t tracked = files_.size();
       if (auto scanned = scan(false); !scanned) return scanned;
-      next_scan = now + options_.rescan_interval;
-      rescan = false;
+      next_scan_ = now + options_.rescan_interval;
+      rescan_pending_ = false;
       // A new file usually holds bytes written before its watch was added, and no event
       // will announce them: read it now instead of at the next rescan.
       if (files_.size() != tracked) continue;
@@ -320,7 +465,7 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
     close_finished_rotations(now - kRotatedGrace);
     const bool draining = std::ranges::any_of(
         files_, [](const Tracked& f) { return f.rotated || f.tailer->has_partial(); });
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_scan - now);
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_scan_ - now);
     if (inotify_fd_ < 0) wait = std::min(wait, kPollInterval);
     if (draining) wait = std::min(wait, std::chrono::milliseconds(kRotatedGrace / 4));
     if (parser_due_ns) {  // a quiet file's last multi-line record ships at flush_after
@@ -330,7 +475,9 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
     std::array<pollfd, 2> fds{{{inotify_fd_, POLLIN, 0}, {waker.fd(), POLLIN, 0}}};
     const int ready =
         ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(wait.count(), 1)));
-    if (ready > 0 && (fds[0].revents & POLLIN)) rescan = drain_events(inotify_fd_);
+    if (ready > 0 && (fds[0].revents & POLLIN) && drain_events(inotify_fd_)) {
+      rescan_pending_ = true;
+    }
   }
   return {};
 }
@@ -340,6 +487,12 @@ Result<void> FileInput::run(std::stop_token stop, const BatchSink& sink) {
   if (options_.follow && options_.use_inotify) {
     inotify.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     inotify_fd_ = inotify.get();  // -1 if unavailable: polling it is
+  }
+  if (options_.follow && !options_.spool_dir.empty() && options_.spool_max_bytes > 0) {
+    auto spool = Spool::open(options_.spool_dir, options_.spool_max_bytes);
+    if (!spool) return std::unexpected(spool.error());
+    std::lock_guard lock(mutex_);
+    spool_ = std::move(*spool);
   }
   if (auto started = start_files(); !started) return started;
   if (options_.follow) {
@@ -397,6 +550,9 @@ FileInputCounts FileInput::counts() const {
   counts.rotations = rotations_;
   counts.truncations = closed_truncations_;
   counts.files_waiting = waiting_.size();
+  if (spool_) counts.spool = spool_->stats();
+  counts.pauses = pauses_;
+  counts.paused = paused_;
   for (const auto& file : files_) {
     const Tailer& tailer = *file.tailer;
     counts.bytes += tailer.bytes_read();
@@ -428,6 +584,15 @@ std::vector<CheckpointEntry> FileInput::checkpoint_entries() const {
   for (const auto& file : files_) {
     const auto view = file.tailer->checkpoint_view();
     const uint64_t offset = view.tracker->committed_offset();
+    if (file.spooled) {  // its fd is closed; the spool holds all it had unacknowledged
+      entries.push_back(CheckpointEntry{.scope = options_.scope,
+                                        .identity = view.identity,
+                                        .offset = file.spooled->end,
+                                        .tail = file.spooled->tail,
+                                        .updated_unix_s = now,
+                                        .path = view.path});
+      continue;
+    }
     const std::pair<uint64_t, uint64_t> taken_at{offset, view.identity.head.hash};
     if (file.tail_taken_at != taken_at) {
       const auto tail_length = static_cast<uint32_t>(std::min<uint64_t>(offset, kTailBytes));

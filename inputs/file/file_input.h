@@ -8,13 +8,22 @@
 // a new name keeps its position. Truncation restarts a file from 0. Files seen in
 // checkpoints resume where their acknowledged prefix ends, including files rotated away
 // while the agent was down (found beside their old path by inode and fingerprint).
+// Degradation (DESIGN.md): while memory is tight files are read in smaller chunks; when the
+// budget or the queue has no room the input pauses, and while paused a rotated-away file
+// still unshipped is copied into the spool (spool.h) and closed, so a blocked output does
+// not pin deleted files on disk. Spooled bytes are shipped before any other file's when
+// the output moves again.
 // One-shot (follow = false): reads every file to its end, ships held partial lines, returns.
 // Thread: run() on the input's own thread; checkpoint_entries() from any thread;
 // counts() and unacknowledged() after run() returns.
 
+#include <atomic>
 #include <chrono>
+#include <list>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -24,6 +33,7 @@
 #include "inputs/file/checkpoint_store.h"
 #include "inputs/file/discovery.h"
 #include "inputs/file/framer.h"
+#include "inputs/file/spool.h"
 #include "inputs/file/tailer.h"
 #include "inputs/input.h"
 
@@ -44,6 +54,8 @@ struct FileInputOptions {
   std::vector<std::pair<std::string, std::string>> labels;
   bool kubernetes_labels = false;       // namespace, pod, pod_uid, container from the path
   std::vector<CheckpointEntry> resume;  // saved entries of this scope
+  std::string spool_dir;                // empty: no spool (rotated files stay open)
+  uint64_t spool_max_bytes = 0;
 };
 
 struct FileInputCounts {
@@ -54,6 +66,9 @@ struct FileInputCounts {
   uint64_t rotations = 0;
   uint64_t truncations = 0;
   uint64_t files_waiting = 0;  // found but not opened: max_open_files reached
+  uint64_t pauses = 0;         // times reading stopped for want of memory or queue room
+  bool paused = false;         // stopped now
+  SpoolStats spool;
 };
 
 class FileInput final : public Input {
@@ -71,10 +86,17 @@ class FileInput final : public Input {
   std::vector<CheckpointEntry> checkpoint_entries() const;
 
  private:
+  struct Spooled {
+    uint64_t end = 0;  // the file's size when spooled
+    Fingerprint tail;  // at `end`
+  };
   struct Tracked {
     std::unique_ptr<Tailer> tailer;
     bool at_end = false;
     bool rotated = false;  // its path no longer names it: drain, then close
+    std::chrono::steady_clock::time_point rotated_at;
+    std::optional<Spooled> spooled;  // its unread bytes went to the spool; fd closed
+    uint64_t replay_seq = 0;         // nonzero: this is spool segment `replay_seq` replaying
     // The tail fingerprint last checkpointed and what it was taken at (offset, head hash):
     // an idle file is not read again every checkpoint interval. Under mutex_.
     mutable std::pair<uint64_t, uint64_t> tail_taken_at{~uint64_t{0}, 0};
@@ -82,7 +104,16 @@ class FileInput final : public Input {
   };
 
   Result<void> start_files();
+  std::shared_ptr<const Source> make_source(const std::string& path) const;
   Result<void> scan(bool at_start);
+  // Flags tracked files whose path no longer names them; returns the untracked files found.
+  std::map<std::pair<uint64_t, uint64_t>, std::string> mark_rotations(const Discovered& found);
+  // The paused input's blocking points: they wait in slices and do while_paused() between.
+  std::optional<MemoryLease> lease(size_t bytes, std::stop_token stop);
+  bool hand_over(Batch&& batch, std::stop_token stop, const BatchSink& sink);
+  void while_paused();
+  void spool_file(Tracked& file);
+  void start_replay();
   Result<void> open_file(const std::string& path, bool at_start);
   void recover_rotated_while_down();
   void close_finished_rotations(std::chrono::steady_clock::time_point idle_since);
@@ -103,7 +134,10 @@ class FileInput final : public Input {
   bool resumed_scope_;   // checkpoints existed: this is a restart, not a first start
   int inotify_fd_ = -1;  // owned by follow(); -1 when polling
   std::set<std::string> watched_;
-  std::vector<Tracked> files_;  // structure changes under mutex_ (checkpoint thread reads)
+  // A list: a paused input opens files found meanwhile (so a file created and rotated away
+  // during the pause is held by its fd) while a caller up the stack loops over the list.
+  // Structure changes under mutex_ (the checkpoint thread reads it).
+  std::list<Tracked> files_;
   std::vector<CheckpointEntry> retained_;            // closed or not-yet-found files (under mutex_)
   std::set<std::pair<uint64_t, uint64_t>> waiting_;  // (dev, inode) over max_open_files
   std::set<std::pair<uint64_t, uint64_t>> finished_;  // one-shot: read, acked and closed
@@ -111,6 +145,12 @@ class FileInput final : public Input {
   uint64_t closed_truncations_ = 0;
   FileInputCounts closed_counts_;
   std::chrono::steady_clock::time_point last_data_;
+  std::chrono::steady_clock::time_point next_scan_;
+  bool rescan_pending_ = false;   // a directory event was seen: scan at the next chance
+  std::unique_ptr<Spool> spool_;  // set once in run() under mutex_
+  std::chrono::steady_clock::time_point spool_retry_after_;
+  std::atomic<uint64_t> pauses_ = 0;
+  std::atomic<bool> paused_ = false;
   mutable std::mutex mutex_;
 };
 

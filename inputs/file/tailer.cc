@@ -98,9 +98,26 @@ Result<std::unique_ptr<Tailer>> Tailer::resume(std::shared_ptr<const Source> sou
       return make_error(ErrorCode::kIo, errno_message("lseek", t.source_->path));
     }
     t.read_offset_ = offset;
+    t.handed_out_offset_ = offset;
     t.tracker_ = std::make_shared<OffsetTracker>(offset);
   }
   return tailer;
+}
+
+Result<std::unique_ptr<Tailer>> Tailer::adopt(std::shared_ptr<const Source> source, UniqueFd fd,
+                                              FileIdentity identity, uint64_t offset,
+                                              const TailerOptions& options) {
+  if (::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return make_error(ErrorCode::kIo, errno_message("lseek", source->path));
+  }
+  return std::unique_ptr<Tailer>(
+      new Tailer(std::move(source), std::move(fd), identity, offset, options));
+}
+
+void Tailer::detach() {
+  fd_ = std::make_shared<UniqueFd>();  // a checkpoint snapshot may hold the old one briefly
+  carry_.clear();
+  parser_.reset();
 }
 
 Tailer::Tailer(std::shared_ptr<const Source> source, UniqueFd fd, FileIdentity identity,
@@ -112,6 +129,8 @@ Tailer::Tailer(std::shared_ptr<const Source> source, UniqueFd fd, FileIdentity i
       framer_(options.max_line_bytes, options.long_lines),
       tracker_(std::make_shared<OffsetTracker>(offset)),
       read_offset_(offset),
+      handed_out_offset_(offset),
+      chunk_bytes_(options.chunk_bytes),
       parser_(options.parser) {}
 
 void Tailer::set_path(const std::string& path) {
@@ -136,16 +155,18 @@ bool Tailer::restart_if_truncated() {
   ++truncations_;
   ::lseek(fd_->get(), 0, SEEK_SET);
   read_offset_ = 0;
+  handed_out_offset_ = 0;
   carry_.clear();
   if (auto id = identify(fd_->get())) identity_.head = id->head;
   return true;
 }
 
 Result<Tailer::ReadOutcome> Tailer::read(MemoryLease lease, int64_t now_ns) {
+  if (detached()) return ReadOutcome{.end_of_file = true, .batch = std::nullopt};
   ByteBuffer buffer(next_read_bytes());
   const size_t carried = carry_.size();
   if (carried > 0) std::memcpy(buffer.data(), carry_.data(), carried);
-  auto got = read_some(fd_->get(), buffer.data() + carried, options_.chunk_bytes, source_->path);
+  auto got = read_some(fd_->get(), buffer.data() + carried, chunk_bytes_, source_->path);
   if (!got) return std::unexpected(got.error());
   if (*got == 0) return ReadOutcome{.end_of_file = true, .batch = std::nullopt};
   bytes_read_ += *got;
@@ -188,6 +209,7 @@ Batch Tailer::make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryL
     if (final) parser_->flush(parts, parse_stats_);
     end_offset = parser_->ack_end(end_offset);
   }
+  handed_out_offset_ = end_offset;
   AckHandle ack(tracker_, tracker_->register_batch(end_offset));
   Batch batch(source_, std::move(buffer), std::move(records), std::move(lease), std::move(ack));
   batch.mutable_fields() = std::move(fields);

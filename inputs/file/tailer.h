@@ -46,13 +46,19 @@ class Tailer {
                                                 const FileIdentity& saved, uint64_t offset,
                                                 const Fingerprint& tail,
                                                 const TailerOptions& options, bool& resumed);
+  // Tails an already open file (a spool segment being replayed) from `offset`.
+  static Result<std::unique_ptr<Tailer>> adopt(std::shared_ptr<const Source> source, UniqueFd fd,
+                                               FileIdentity identity, uint64_t offset,
+                                               const TailerOptions& options);
 
   // Bytes the next read() needs from the memory budget: the carried line, one chunk, and
   // with a parser room for the text it appends (joined pieces, decoded escapes, `stream`),
   // so the batch buffer is not reallocated and copied for it.
   size_t next_read_bytes() const {
-    return carry_.size() + options_.chunk_bytes + (parser_ ? options_.chunk_bytes / 16 : 0);
+    return carry_.size() + chunk_bytes_ + (parser_ ? chunk_bytes_ / 16 : 0);
   }
+  // Smaller reads while memory is tight (rung 1 of the degradation ladder).
+  void set_chunk_bytes(size_t bytes) { chunk_bytes_ = bytes; }
 
   struct ReadOutcome {
     bool end_of_file = false;
@@ -73,6 +79,15 @@ class Tailer {
   }
   // An incomplete line, or lines the parser holds (CRI partials, a multi-line record).
   bool has_partial() const { return !carry_.empty() || (parser_ && parser_->holding()); }
+
+  // The offset after the last batch handed out: every byte from here on is still only in
+  // the file (or in the held line and parser state, which detach() discards).
+  uint64_t handed_out_offset() const { return handed_out_offset_; }
+  // Closes the file and forgets what it holds back, once its bytes from
+  // handed_out_offset() on are kept elsewhere (the spool). Batches already handed out are
+  // still settled through the tracker; reads see end of file from now on.
+  void detach();
+  bool detached() const { return !*fd_; }
 
   // After a rename rotation the same file lives at another path.
   void set_path(const std::string& path);
@@ -115,7 +130,9 @@ class Tailer {
   Framer framer_;
   std::shared_ptr<OffsetTracker> tracker_;
   uint64_t read_offset_;  // file offset of the next byte read()
-  std::string carry_;     // incomplete line, starting at read_offset_ - carry_.size()
+  uint64_t handed_out_offset_;
+  size_t chunk_bytes_;
+  std::string carry_;  // incomplete line, starting at read_offset_ - carry_.size()
   uint64_t bytes_read_ = 0;
   std::optional<FileParser> parser_;
   ParseStats parse_stats_;

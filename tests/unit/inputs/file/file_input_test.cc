@@ -94,10 +94,10 @@ TEST_CASE("a one-shot read ships every file even beyond max_open_files") {
   logship::MemoryBudget budget(64 << 20);
   logship::FileInput input(one_shot(dir.path, 2), budget);
   std::vector<std::string> lines;
-  const logship::BatchSink sink = [&](logship::Batch&& batch, std::stop_token) {
+  const logship::BatchSink sink = [&](logship::Batch& batch, std::stop_token, auto) {
     for (const auto& record : batch.records()) lines.emplace_back(batch.line(record));
     batch.settle(logship::Fate::kDelivered);
-    return true;
+    return logship::PushResult::kPushed;
   };
   std::stop_source stop;
   REQUIRE(input.run(stop.get_token(), sink));
@@ -119,8 +119,9 @@ TEST_CASE("a one-shot read beyond max_open_files waits for late acknowledgements
   {
     LateAcks output;
     std::stop_source stop;
-    REQUIRE(input.run(stop.get_token(), [&](logship::Batch&& batch, std::stop_token) {
-      return output.take(std::move(batch));
+    REQUIRE(input.run(stop.get_token(), [&](logship::Batch& batch, std::stop_token, auto) {
+      return output.take(std::move(batch)) ? logship::PushResult::kPushed
+                                           : logship::PushResult::kClosed;
     }));
     CHECK(output.sorted_lines() == expected_lines(9));
   }
@@ -131,9 +132,9 @@ TEST_CASE("a one-shot read beyond max_open_files waits for late acknowledgements
 TEST_CASE("a one-shot read resumed from its checkpoints ships nothing again") {
   TempDir dir(5);
   logship::MemoryBudget budget(64 << 20);
-  const logship::BatchSink settle = [](logship::Batch&& batch, std::stop_token) {
+  const logship::BatchSink settle = [](logship::Batch& batch, std::stop_token, auto) {
     batch.settle(logship::Fate::kDelivered);
-    return true;
+    return logship::PushResult::kPushed;
   };
   logship::FileInput first(one_shot(dir.path, 2), budget);
   std::stop_source stop;
@@ -142,10 +143,10 @@ TEST_CASE("a one-shot read resumed from its checkpoints ships nothing again") {
   options.resume = first.checkpoint_entries();
   logship::FileInput second(std::move(options), budget);
   size_t records = 0;
-  REQUIRE(second.run(stop.get_token(), [&](logship::Batch&& batch, std::stop_token) {
+  REQUIRE(second.run(stop.get_token(), [&](logship::Batch& batch, std::stop_token, auto) {
     records += batch.records().size();
     batch.settle(logship::Fate::kDelivered);
-    return true;
+    return logship::PushResult::kPushed;
   }));
   CHECK(records == 0);
   CHECK(second.checkpoint_entries().size() == 5);

@@ -1,0 +1,212 @@
+"""Rungs 3 and 4 of the degradation ladder (DESIGN.md). With the output stalled, files
+rotated away and deleted are spooled (zstd under data_dir) and closed; once the output
+moves again every line of every rotated file arrives and the spool empties. A SIGKILL
+while spooling loses nothing. With a tiny spool the oldest spooled lines are dropped and
+the dropped-lines counter equals exactly the lines missing from the output."""
+
+import glob
+import os
+import signal
+import subprocess
+import urllib.request
+
+import durable
+import harness
+from metrics_test import free_port, parse_exposition
+
+GENERATIONS = 6  # five rotated away and deleted, the last one live
+GEN_LINES = durable.scaled(100_000, 30_000)
+
+
+def generation(gen):
+    # Random payloads, so the spool cannot compress them to nothing.
+    return [b"%d %07d %s\n" % (gen, seq, os.urandom(40).hex().encode())
+            for seq in range(GEN_LINES)]
+
+
+class Spool(harness.TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.log = self.path("app.log")
+        self.spool = self.path("data/spool")
+        self.port = free_port()
+        self.processes = []
+
+    def tearDown(self):
+        for process in self.processes:
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGCONT)
+                process.kill()
+                process.wait()
+            if process.stderr:
+                process.stderr.close()
+        super().tearDown()
+
+    def config(self, spool_max_bytes):
+        return self.write("logship.toml", f"""
+[agent]
+data_dir = "{self.dir}/data"
+memory_limit = "4MiB"
+spool_max_bytes = "{spool_max_bytes}"
+metrics_listen = "127.0.0.1:{self.port}"
+[[inputs]]
+name = "app"
+paths = ["{self.log}"]
+start_at = "head"
+rescan_interval = "1s"
+[[outputs]]
+name = "out"
+type = "stdout"
+""".encode())
+
+    def start(self, config, stdout):
+        agent = subprocess.Popen([harness.LOGSHIP, "run", "-c", config], stdout=stdout,
+                                 stderr=subprocess.PIPE)
+        self.processes.append(agent)
+        return agent
+
+    def stalled_reader(self, out_name):
+        """A `cat` into a file, stopped: the agent's stdout pipe fills and the output blocks."""
+        read_end, write_end = os.pipe()
+        with open(self.path(out_name), "wb") as out:
+            reader = subprocess.Popen(["cat"], stdin=read_end, stdout=out)
+        self.processes.append(reader)
+        os.close(read_end)
+        os.kill(reader.pid, signal.SIGSTOP)
+        return reader, write_end
+
+    def metrics(self):
+        url = f"http://127.0.0.1:{self.port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            samples = parse_exposition(response.read().decode())
+        return {name: value for (name, _), value in samples.items()}
+
+    def segments(self):
+        return glob.glob(os.path.join(self.spool, "*", "*.zst"))
+
+    def deleted_files_open(self, agent):
+        fd_dir = f"/proc/{agent.pid}/fd"
+        targets = []
+        for fd in os.listdir(fd_dir):
+            try:
+                targets.append(os.readlink(os.path.join(fd_dir, fd)))
+            except FileNotFoundError:
+                continue
+        return [t for t in targets if t.startswith(self.dir) and t.endswith(" (deleted)")
+                and "/data/spool/" not in t]
+
+    def rotate_while_stalled(self, agent):
+        """Writes GENERATIONS files through five rename+delete rotations; returns the lines."""
+        written = []
+        for gen in range(GENERATIONS):
+            lines = generation(gen)
+            with open(self.log, "ab") as f:
+                f.write(b"".join(lines))
+            written.append(lines)
+            if gen == GENERATIONS - 1:
+                break
+            # The agent must have the file open before it goes, or nothing could ship it.
+            harness.wait_until(lambda: self.opened(agent), 30, "app.log opened by the agent")
+            os.rename(self.log, self.log + ".1")
+            open(self.log, "wb").close()
+            os.unlink(self.log + ".1")
+        harness.wait_until(lambda: not self.deleted_files_open(agent), 60,
+                           "every deleted file spooled and closed")
+        return written
+
+    def opened(self, agent):
+        inode = os.stat(self.log).st_ino
+        fd_dir = f"/proc/{agent.pid}/fd"
+        for fd in os.listdir(fd_dir):
+            try:
+                if os.stat(os.path.join(fd_dir, fd)).st_ino == inode:
+                    return True
+            except FileNotFoundError:
+                continue
+        return False
+
+    def output_lines(self, *names):
+        lines = []
+        for name in names:
+            with open(self.path(name), "rb") as f:
+                lines.extend(f.read().splitlines(keepends=True))
+        return lines
+
+    def assert_in_order_per_file(self, lines):
+        last = {}
+        for line in lines:
+            gen, seq = line.split(b" ", 2)[:2]
+            self.assertGreater(int(seq), last.get(gen, -1), f"out of order: {line[:20]!r}")
+            last[gen] = int(seq)
+
+    def test_rotated_files_are_spooled_then_shipped_first(self):
+        reader, pipe = self.stalled_reader("out.txt")
+        agent = self.start(self.config("1GiB"), pipe)
+        os.close(pipe)
+        written = self.rotate_while_stalled(agent)
+        self.assertTrue(self.segments(), "nothing was spooled")
+        metrics = self.metrics()
+        self.assertGreaterEqual(metrics["logship_spool_files_total"], 1)
+        self.assertGreater(metrics["logship_spool_bytes"], 0)
+        self.assertGreaterEqual(metrics["logship_memory_degradation_rung"], 3)
+        self.assertGreaterEqual(metrics["logship_input_pauses_total"], 1)
+
+        os.kill(reader.pid, signal.SIGCONT)
+        expected = sum(len(lines) for lines in written)
+        harness.wait_until(lambda: len(self.output_lines("out.txt")) >= expected, 120,
+                           f"{expected} lines after the output resumed")
+        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
+        agent.send_signal(signal.SIGTERM)
+        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        got = self.output_lines("out.txt")
+        self.assertEqual(len(got), expected, "duplicates shipped")
+        self.assertEqual(sorted(got), sorted(line for lines in written for line in lines))
+        self.assert_in_order_per_file(got)
+
+    def test_sigkill_while_spooled_loses_nothing(self):
+        reader, pipe = self.stalled_reader("out1.txt")
+        agent = self.start(self.config("1GiB"), pipe)
+        os.close(pipe)
+        written = self.rotate_while_stalled(agent)
+        self.assertTrue(self.segments(), "nothing was spooled")
+        agent.kill()
+        agent.wait()
+        os.kill(reader.pid, signal.SIGCONT)
+        reader.wait(timeout=30)
+
+        expected = {line for lines in written for line in lines}
+        with open(self.path("out2.txt"), "wb") as out:
+            agent = self.start(self.config("1GiB"), out)
+        harness.wait_until(
+            lambda: expected <= set(self.output_lines("out1.txt", "out2.txt")), 120,
+            "every line after the restart")
+        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
+        agent.send_signal(signal.SIGTERM)
+        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        got = self.output_lines("out1.txt", "out2.txt")
+        print(f"{len(got) - len(expected)} duplicates of {len(expected)} lines after SIGKILL")
+
+    def test_a_full_spool_drops_the_oldest_and_counts_every_line(self):
+        reader, pipe = self.stalled_reader("out.txt")
+        agent = self.start(self.config("3MiB"), pipe)
+        os.close(pipe)
+        written = self.rotate_while_stalled(agent)
+        dropped = self.metrics()["logship_spool_dropped_lines_total"]
+        self.assertGreater(dropped, 0, "a 3MiB spool should have overflowed")
+
+        os.kill(reader.pid, signal.SIGCONT)
+        expected = sum(len(lines) for lines in written)
+        harness.wait_until(lambda: len(self.output_lines("out.txt")) >= expected - dropped,
+                           120, f"{expected - dropped} lines after the output resumed")
+        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
+        agent.send_signal(signal.SIGTERM)
+        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        got = self.output_lines("out.txt")
+        self.assertEqual(len(got), len(set(got)), "duplicates shipped")
+        self.assertEqual(expected - len(got), dropped,
+                         "the dropped-lines counter differs from the lines missing")
+        self.assert_in_order_per_file(got)
+
+
+if __name__ == "__main__":
+    harness.main()
