@@ -88,8 +88,12 @@ class Batch {
   std::string_view text(Slice slice) const { return {bytes_.data() + slice.begin, slice.size}; }
   std::string_view line(const Record& record) const { return text(record.line); }
 
-  // Bytes this batch accounts for in queues and the memory budget.
-  uint64_t byte_size() const { return bytes_.capacity() + records_.size() * sizeof(Record); }
+  // Bytes this batch holds: its buffer and its record and field tables. Charged to the
+  // memory budget (Tailer) and counted against queue capacity.
+  uint64_t byte_size() const {
+    return bytes_.capacity() + records_.capacity() * sizeof(Record) +
+           fields_.capacity() * sizeof(Field);
+  }
 
   // Parsers append field text and fields through these (input thread, before queueing).
   ByteBuffer& mutable_bytes() { return bytes_; }
@@ -97,6 +101,8 @@ class Batch {
   std::vector<Field>& mutable_fields() { return fields_; }
 
   void settle(Fate fate) { ack_.settle(fate); }
+  // Charges more of the memory budget to this batch's lease (see MemoryLease::grow).
+  void charge(uint64_t bytes) { lease_.grow(bytes); }
 
  private:
   std::shared_ptr<const Source> source_;

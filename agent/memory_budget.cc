@@ -18,6 +18,12 @@ MemoryLease& MemoryLease::operator=(MemoryLease&& other) noexcept {
 
 MemoryLease::~MemoryLease() { release(); }
 
+void MemoryLease::grow(uint64_t bytes) {
+  if (budget_ == nullptr || bytes == 0) return;
+  budget_->take(bytes);
+  bytes_ += bytes;
+}
+
 void MemoryLease::release() {
   if (budget_ != nullptr) std::exchange(budget_, nullptr)->give_back(std::exchange(bytes_, 0));
 }
@@ -61,6 +67,12 @@ uint64_t MemoryBudget::used() const {
 MemoryBudget::Ladder MemoryBudget::ladder() const {
   std::lock_guard lock(mutex_);
   return {.rung = paused_ ? 2 : (was_tight_ ? 1 : 0), .tightened = tightened_};
+}
+
+void MemoryBudget::take(uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  used_ += bytes;
+  note_used();
 }
 
 void MemoryBudget::give_back(uint64_t bytes) {

@@ -32,6 +32,10 @@ class MemoryLease {
   ~MemoryLease();
 
   uint64_t bytes() const { return bytes_; }
+  // Charges `bytes` more without waiting: for memory already allocated (a batch's record
+  // and field tables, sized only once a chunk is parsed). The budget may pass its limit by
+  // that much; the next acquire() waits until it is back under.
+  void grow(uint64_t bytes);
 
  private:
   friend class MemoryBudget;
@@ -67,6 +71,7 @@ class MemoryBudget {
  private:
   friend class MemoryLease;
   void give_back(uint64_t bytes);
+  void take(uint64_t bytes);
   bool fits(uint64_t bytes) const;
   void note_used();
 

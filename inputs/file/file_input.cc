@@ -1,5 +1,6 @@
 #include "inputs/file/file_input.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -184,9 +185,22 @@ void FileInput::recover_rotated_while_down() {
     unmatched = retained_;
   }
   for (const auto& entry : unmatched) {
+    // Without head bytes an entry names nothing but an inode, which the kernel hands to
+    // any new file (our own output included); such a file was never read, so nothing of
+    // it was shipped that could be resumed.
+    if (entry.identity.head.length == 0) continue;
     const Discovered siblings = discover({directory_of(entry.path) + "/*"}, {});
     for (const auto& path : siblings.files) {
       if (inode_of(path) != key_of(entry.identity)) continue;
+      // The inode alone may have been reused by an unrelated file (even our own output):
+      // adopt it only if its bytes are the ones the checkpoint saw.
+      UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) break;
+      const auto current = identify(fd.get());
+      if (!current ||
+          !matches_checkpoint(fd.get(), *current, entry.identity, entry.offset, entry.tail)) {
+        break;
+      }
       if (open_file(path, false) && !files_.empty() &&
           key_of(files_.back().tailer->identity()) == key_of(entry.identity)) {
         std::lock_guard lock(mutex_);
@@ -275,6 +289,7 @@ void FileInput::spool_file(Tracked& file) {
   const Fingerprint tail =
       fingerprint(view.fd->get(), *end - tail_length, tail_length).value_or(Fingerprint{});
   std::lock_guard lock(mutex_);
+  tailer.refresh_head();
   file.spooled = Spooled{.end = *end, .tail = tail};
   tailer.detach();
 }
@@ -339,6 +354,10 @@ Result<bool> FileInput::read_available(std::stop_token stop, const BatchSink& si
         std::lock_guard lock(mutex_);
         if (!tailer.restart_if_truncated()) file.at_end = true;
         continue;
+      }
+      if (tailer.identity().head.length < kHeadBytes) {
+        std::lock_guard lock(mutex_);  // checkpoints read the identity
+        tailer.refresh_head();
       }
       last_data_ = Clock::now();
       if (outcome->batch && !hand_over(std::move(*outcome->batch), stop, sink)) return false;

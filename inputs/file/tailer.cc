@@ -146,10 +146,7 @@ bool Tailer::restart_if_truncated() {
   const auto head = fingerprint(fd_->get(), 0, identity_.head.length);
   const bool rewritten = !head || *head != identity_.head;
   if (size >= read_offset_ && !rewritten) {
-    // A small file's head grows with it until it holds kHeadBytes.
-    if (identity_.head.length < kHeadBytes && size > identity_.head.length) {
-      if (auto id = identify(fd_->get())) identity_.head = id->head;
-    }
+    refresh_head();
     return false;
   }
   ++truncations_;
@@ -159,6 +156,11 @@ bool Tailer::restart_if_truncated() {
   carry_.clear();
   if (auto id = identify(fd_->get())) identity_.head = id->head;
   return true;
+}
+
+void Tailer::refresh_head() {
+  if (identity_.head.length >= kHeadBytes || read_offset_ <= identity_.head.length) return;
+  if (auto id = identify(fd_->get())) identity_.head = id->head;
 }
 
 Result<Tailer::ReadOutcome> Tailer::read(MemoryLease lease, int64_t now_ns) {
@@ -211,8 +213,10 @@ Batch Tailer::make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryL
   }
   handed_out_offset_ = end_offset;
   AckHandle ack(tracker_, tracker_->register_batch(end_offset));
+  const uint64_t charged = lease.bytes();
   Batch batch(source_, std::move(buffer), std::move(records), std::move(lease), std::move(ack));
   batch.mutable_fields() = std::move(fields);
+  if (batch.byte_size() > charged) batch.charge(batch.byte_size() - charged);
   return batch;
 }
 

@@ -94,6 +94,9 @@ class Tailer {
   // At end of file: restarts from 0 if the file shrank below what was read or its first
   // bytes changed (copytruncate, rewrite). Returns whether it did.
   bool restart_if_truncated();
+  // A file first seen shorter than kHeadBytes: hash its head again as it grows, so its
+  // identity (and checkpoint) says more than the inode.
+  void refresh_head();
 
   // What the checkpoint thread needs: shared ownership keeps the fd open for its pread.
   struct CheckpointView {

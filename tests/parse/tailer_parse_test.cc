@@ -93,5 +93,31 @@ TEST_CASE("flush_partial ships a held multi-line record at the end of a file") {
   CHECK_FALSE((*tailer)->has_partial());
 }
 
+TEST_CASE("a parsed batch charges its record and field tables to the memory budget") {
+  TempFile file;
+  std::string lines;
+  for (int i = 0; i < 2000; ++i) {
+    lines += R"({"level":"info","seq":)" + std::to_string(i) +
+             R"(,"msg":"a","path":"/x"})"
+             "\n";
+  }
+  file.append(lines);
+  TailerOptions options;
+  options.parser = FileParser::create(ParserKind::kJson, 1024, {}).value();
+  auto source = std::make_shared<const Source>(Source{"app", file.path, {}});
+  auto tailer = Tailer::open(source, StartPosition{}, options);
+  REQUIRE(tailer.has_value());
+  MemoryBudget budget(16 << 20);
+  auto lease = budget.acquire((*tailer)->next_read_bytes(), std::stop_token{});
+  auto outcome = (*tailer)->read(std::move(*lease), 1);
+  REQUIRE(outcome.has_value());
+  REQUIRE(outcome->batch.has_value());
+  const Batch& batch = *outcome->batch;
+  REQUIRE(batch.records().size() == 2000);
+  CHECK(batch.fields(batch.records()[0]).size() == 4);
+  CHECK(budget.used() >= batch.byte_size());
+  CHECK(batch.byte_size() > lines.size() + 2000 * 4 * sizeof(Field));
+}
+
 }  // namespace
 }  // namespace logship

@@ -31,3 +31,36 @@ TEST_CASE("acquire waits while the budget is spent and stops on request") {
   std::jthread blocked([&] { CHECK_FALSE(budget.acquire(80, stop.get_token())); });
   stop.request_stop();
 }
+
+TEST_CASE("memory charged after the fact holds back the next acquire until returned") {
+  logship::MemoryBudget budget(100);
+  std::stop_source stop;
+  auto lease = budget.acquire(60, stop.get_token());
+  REQUIRE(lease);
+  lease->grow(60);  // a parsed batch's tables: already allocated, so charged at once
+  CHECK(budget.used() == 120);
+  CHECK(lease->bytes() == 120);
+  CHECK(budget.tight());
+  const auto soon = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+  CHECK_FALSE(budget.acquire_until(10, stop.get_token(), soon));
+  lease.reset();
+  CHECK(budget.used() == 0);
+  CHECK(budget.acquire(10, stop.get_token()));
+}
+
+TEST_CASE("a paused budget resumes only under its low-water mark") {
+  logship::MemoryBudget budget(800);
+  std::stop_source stop;
+  auto big = budget.acquire(700, stop.get_token());
+  auto small = budget.acquire(100, stop.get_token());
+  const auto soon = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+  CHECK_FALSE(budget.acquire_until(50, stop.get_token(), soon));  // pauses
+  CHECK(budget.ladder().rung == 2);
+  small.reset();  // 700 used: 50 would fit under the limit, not under 5/8 of it
+  const auto later = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+  CHECK_FALSE(budget.acquire_until(50, stop.get_token(), later));
+  big.reset();
+  CHECK(budget.acquire(50, stop.get_token()));
+  CHECK(budget.ladder().rung == 0);
+  CHECK(budget.ladder().tightened == 1);
+}
