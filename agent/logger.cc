@@ -14,7 +14,9 @@ namespace {
 
 constexpr size_t kMaxRepeatKeys = 1024;
 
-std::string_view level_name(LogLevel level) {
+}  // namespace
+
+std::string_view log_level_name(LogLevel level) {
   switch (level) {
     case LogLevel::kDebug:
       return "debug";
@@ -27,6 +29,12 @@ std::string_view level_name(LogLevel level) {
   }
   return "info";
 }
+
+std::string_view log_format_name(LogFormat format) {
+  return format == LogFormat::kJson ? "json" : "logfmt";
+}
+
+namespace {
 
 // sd-daemon(3) priority prefixes: journald reads them as the entry's level.
 std::string_view journal_prefix(LogLevel level) {
@@ -138,7 +146,7 @@ void write_stderr(std::string_view line) {
 
 Result<LogLevel> parse_log_level(std::string_view text) {
   for (LogLevel level : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
-    if (text == level_name(level)) return level;
+    if (text == log_level_name(level)) return level;
   }
   return make_error(ErrorCode::kInvalidConfig,
                     "log level '" + std::string(text) + "': expected debug, info, warn or error");
@@ -205,7 +213,7 @@ void Logger::write_line(LogLevel level, std::string_view msg,
     first = false;
   };
   if (!options_.journal) field("ts", timestamp(now));
-  field("level", level_name(level));
+  field("level", log_level_name(level));
   field("msg", msg);
   for (const LogField& f : fields) field(f.key, f.value);
   if (repeated > 0) field("repeated", std::to_string(repeated));

@@ -28,6 +28,11 @@ enum class LogFormat { kLogfmt, kJson };
 
 Result<LogLevel> parse_log_level(std::string_view text);    // debug | info | warn | error
 Result<LogFormat> parse_log_format(std::string_view text);  // logfmt | json
+std::string_view log_level_name(LogLevel level);            // as parse_log_level spells it
+std::string_view log_format_name(LogFormat format);
+
+// Repeats of a message within this interval are counted, not written.
+inline constexpr std::chrono::milliseconds kRepeatInterval{10000};
 
 struct LogField {
   std::string_view key;
@@ -45,7 +50,7 @@ class Logger {
     LogLevel level = LogLevel::kInfo;
     LogFormat format = LogFormat::kLogfmt;
     bool journal = false;  // see stderr_is_journal()
-    std::chrono::milliseconds repeat_interval{10000};
+    std::chrono::milliseconds repeat_interval = kRepeatInterval;
     // Seams for tests: where lines go (default: stderr) and what time it is.
     std::function<void(std::string_view)> write;
     std::function<Clock::time_point()> now;

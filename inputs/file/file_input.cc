@@ -446,4 +446,21 @@ std::vector<CheckpointEntry> FileInput::checkpoint_entries() const {
   return entries;
 }
 
+std::vector<FileStatus> FileInput::file_status() const {
+  std::lock_guard lock(mutex_);
+  std::vector<FileStatus> status;
+  status.reserve(files_.size());
+  for (const auto& file : files_) {
+    const auto view = file.tailer->checkpoint_view();
+    struct stat info {};
+    const uint64_t size =
+        ::fstat(view.fd->get(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
+    status.push_back({.path = view.path,
+                      .size = size,
+                      .acknowledged = view.tracker->committed_offset(),
+                      .dropped_batches = view.tracker->dropped()});
+  }
+  return status;
+}
+
 }  // namespace logship

@@ -9,7 +9,8 @@
 // checkpoints resume where their acknowledged prefix ends, including files rotated away
 // while the agent was down (found beside their old path by inode and fingerprint).
 // One-shot (follow = false): reads every file to its end, ships held partial lines, returns.
-// Thread: run() on the input's own thread; checkpoint_entries() from any thread;
+// Thread: run() on the input's own thread; checkpoint_entries() and file_status() from any
+// thread;
 // counts() and unacknowledged() after run() returns.
 
 #include <chrono>
@@ -56,6 +57,14 @@ struct FileInputCounts {
   uint64_t files_waiting = 0;  // found but not opened: max_open_files reached
 };
 
+// One open file as the metrics see it; its lag is size - acknowledged.
+struct FileStatus {
+  std::string path;
+  uint64_t size = 0;          // of the open file, now
+  uint64_t acknowledged = 0;  // end of the contiguous acknowledged prefix
+  uint64_t dropped_batches = 0;
+};
+
 class FileInput final : public Input {
  public:
   FileInput(FileInputOptions options, MemoryBudget& budget)
@@ -69,6 +78,8 @@ class FileInput final : public Input {
   FileInputCounts counts() const;
   // Every file's acknowledged position, for the checkpoint writer. Thread-safe.
   std::vector<CheckpointEntry> checkpoint_entries() const;
+  // Every open file's status, for metrics. Thread-safe.
+  std::vector<FileStatus> file_status() const;
 
  private:
   struct Tracked {
