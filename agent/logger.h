@@ -3,7 +3,8 @@
 // (`ts=... level=warn msg="output retrying" output=loki status=503`) or JSON. Repeats of
 // one message (same level and msg, whatever the fields) within `repeat_interval` are
 // counted, not written; the next one written carries `repeated=N`, and flush_repeats()
-// writes the counts of messages that stopped recurring. Under systemd (JOURNAL_STREAM
+// writes the counts of messages that stopped recurring, with the fields all the counted
+// occurrences shared. Under systemd (JOURNAL_STREAM
 // names our stderr) lines carry no timestamp (journald adds its own) and start with
 // the `<N>` syslog priority prefix journald parses into the entry's level.
 // Owner: the agent (components report through their stats objects, not here).
@@ -15,9 +16,11 @@
 #include <initializer_list>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "agent/result.h"
 
@@ -67,8 +70,12 @@ class Logger {
   struct Repeat {
     Clock::time_point last_written;
     uint64_t suppressed = 0;
+    // Fields every suppressed occurrence had with the same value (output=loki, the same
+    // error), written with the count; those that varied (a delay, an offset) are left out.
+    std::vector<std::pair<std::string, std::string>> common;
   };
-  void write_line(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields,
+  void suppress(Repeat& repeat, std::initializer_list<LogField> fields);
+  void write_line(LogLevel level, std::string_view msg, std::span<const LogField> fields,
                   uint64_t repeated, Clock::time_point now);
 
   Options options_;
