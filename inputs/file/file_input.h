@@ -10,8 +10,7 @@
 // while the agent was down (found beside their old path by inode and fingerprint).
 // One-shot (follow = false): reads every file to its end, ships held partial lines, returns.
 // Thread: run() on the input's own thread; checkpoint_entries() and file_status() from any
-// thread;
-// counts() and unacknowledged() after run() returns.
+// thread; counts() and unacknowledged() after run() returns.
 
 #include <chrono>
 #include <memory>
