@@ -55,28 +55,44 @@ Result<void> AgentMetrics::register_all() {
       "Files found rotated (renamed away or replaced).", input);
   reg(input_truncations_, "logship_input_truncations_total",
       "Files found truncated (size below the read offset), re-read from 0.", input);
-  reg(input_open_files_, "logship_input_open_files", "Files held open.", input);
-  reg(file_read_bytes_, "logship_file_read_bytes_total", "Bytes read, per file.", file,
-      kMaxFileSeries);
-  reg(file_read_lines_, "logship_file_read_lines_total", "Lines read, per file.", file,
-      kMaxFileSeries);
+  reg(input_open_files_, "logship_input_open_files",
+      "Files held open (one per file and output the input feeds).", input);
+  reg(input_lag_bytes_, "logship_input_lag_bytes",
+      "Bytes of the input's open files not yet acknowledged by the slowest output.", input);
   reg(file_lag_bytes_, "logship_file_lag_bytes",
-      "File size minus the acknowledged offset: bytes not yet shipped.", file, kMaxFileSeries);
+      "File size minus the offset the slowest output acknowledged: bytes not yet shipped. "
+      "At most 100 files per input; the others are summed under path=\"_overflow\".",
+      file, kMaxFileSeries);
   reg(output_sent_records_, "logship_output_sent_records_total",
       "Records acknowledged by the destination.", output);
   reg(output_sent_bytes_, "logship_output_sent_bytes_total",
       "Bytes of records acknowledged by the destination.", output);
   reg(output_sent_batches_, "logship_output_sent_batches_total",
       "Batches acknowledged by the destination.", output);
-  reg(output_retries_, "logship_output_retries_total", "Requests retried.", output);
+  reg(output_retries_, "logship_output_retries_total",
+      "Attempts repeated after a retryable failure (Loki pushes, Kafka messages).", output);
   reg(output_rejected_, "logship_output_rejected_records_total",
       "Records permanently refused by the destination (counted, not retried).", output);
-  reg(output_dropped_, "logship_output_dropped_records_total",
-      "Records dropped without delivery (spool full).", output);
-  reg(output_in_flight_, "logship_output_in_flight_requests", "Requests sent and not yet answered.",
+  reg(output_dropped_, "logship_output_dropped_batches_total",
+      "Batches the output gave up on without a verdict (stopped past shutdown_timeout, "
+      "producer failed); their offsets do not advance, so they are read again next start.",
       output);
+  reg(output_in_flight_, "logship_output_in_flight_requests",
+      "Loki pushes awaiting their answer; Kafka messages awaiting their delivery report.", output);
   reg(output_duration_, "logship_output_request_duration_seconds",
-      "Time from sending a request to its answer.", output, kDefaultMaxSeries, kLatencyBuckets);
+      "Loki: one push attempt, request to answer. Kafka: one message, produce to delivery "
+      "report.",
+      output, kDefaultMaxSeries, kLatencyBuckets);
+  reg(loki_requests_, "logship_loki_requests_total", "Push attempts, retries included.", output);
+  reg(loki_rejected_requests_, "logship_loki_rejected_requests_total",
+      "Pushes refused for good (4xx other than 429).", output);
+  reg(loki_delivered_records_, "logship_loki_delivered_records_total",
+      "Entries in pushes Loki accepted.", output);
+  reg(loki_sent_body_bytes_, "logship_loki_sent_body_bytes_total",
+      "Bytes of accepted push bodies, as on the wire (compressed).", output);
+  reg(loki_over_stream_limit_, "logship_loki_records_over_stream_limit_total",
+      "Records past max_streams, shipped without their field-templated labels.", output);
+  reg(loki_streams_, "logship_loki_streams", "Distinct label sets (streams) in use.", output);
   reg(memory_used_, "logship_memory_used_bytes", "Bytes held from the memory budget.", {});
   reg(memory_limit_, "logship_memory_limit_bytes", "The memory budget (memory_limit).", {});
   reg(memory_rung_, "logship_memory_degradation_rung",
@@ -99,22 +115,39 @@ InputMetrics AgentMetrics::input(std::string_view input) {
           .rotations = input_rotations_->with({input}),
           .truncations = input_truncations_->with({input}),
           .open_files = input_open_files_->with({input}),
+          .lag_bytes = input_lag_bytes_->with({input}),
           .spooled_files = spool_files_->with({input}),
           .spool_dropped = spool_dropped_->with({input}),
           .pauses = input_pauses_->with({input})};
 }
 
-FileMetrics AgentMetrics::file(std::string_view input, std::string_view path) {
-  return {.read_bytes = file_read_bytes_->with({input, path}),
-          .read_lines = file_read_lines_->with({input, path}),
-          .lag_bytes = file_lag_bytes_->with({input, path})};
-}
-
-void AgentMetrics::forget_file(std::string_view input, std::string_view path) {
-  const std::vector<std::string> labels = {std::string(input), std::string(path)};
-  file_read_bytes_->remove(labels);
-  file_read_lines_->remove(labels);
-  file_lag_bytes_->remove(labels);
+void AgentMetrics::set_file_lags(std::string_view input,
+                                 const std::map<std::string, uint64_t>& lags) {
+  std::lock_guard lock(files_mutex_);
+  auto& published = published_files_[std::string(input)];
+  std::erase_if(published, [&](const std::string& path) {
+    if (lags.contains(path)) return false;
+    file_lag_bytes_->remove({std::string(input), path});
+    return true;
+  });
+  uint64_t overflow = 0;
+  bool overflowed = false;
+  for (const auto& [path, lag] : lags) {
+    if (!published.contains(path) && published.size() >= kMaxFilesPerInput) {
+      overflow += lag;
+      overflowed = true;
+      continue;
+    }
+    published.insert(path);
+    file_lag_bytes_->with({input, path})->set(static_cast<double>(lag));
+  }
+  const std::vector<std::string> overflow_labels = {std::string(input),
+                                                    std::string(kOverflowLabel)};
+  if (overflowed) {
+    file_lag_bytes_->with(overflow_labels)->set(static_cast<double>(overflow));
+  } else {
+    file_lag_bytes_->remove(overflow_labels);
+  }
 }
 
 OutputMetrics AgentMetrics::output(std::string_view output) {
@@ -123,9 +156,18 @@ OutputMetrics AgentMetrics::output(std::string_view output) {
           .sent_batches = output_sent_batches_->with({output}),
           .retries = output_retries_->with({output}),
           .rejected_records = output_rejected_->with({output}),
-          .dropped_records = output_dropped_->with({output}),
+          .dropped_batches = output_dropped_->with({output}),
           .in_flight_requests = output_in_flight_->with({output}),
           .request_duration = output_duration_->with({output})};
+}
+
+LokiMetrics AgentMetrics::loki(std::string_view output) {
+  return {.requests = loki_requests_->with({output}),
+          .rejected_requests = loki_rejected_requests_->with({output}),
+          .delivered_records = loki_delivered_records_->with({output}),
+          .sent_body_bytes = loki_sent_body_bytes_->with({output}),
+          .records_over_stream_limit = loki_over_stream_limit_->with({output}),
+          .streams = loki_streams_->with({output})};
 }
 
 BudgetMetrics AgentMetrics::budget() {

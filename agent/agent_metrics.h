@@ -6,11 +6,18 @@
 // Owner: the agent, for the process lifetime (handles may outlive a reload's components).
 // Thread: any; handing out handles locks the family, so take them once per input, file
 // or output, never per record.
-// Cardinality: inputs and outputs are few (the config's); per-file series are capped at
-// kMaxFileSeries (then one `_overflow` series) and dropped with forget_file() when a file
-// is closed for good.
+// Cardinality: inputs and outputs are few (the config's). Per file there is one gauge, the
+// lag: at most kMaxFilesPerInput files of an input have their own series, the rest are
+// summed into `path="_overflow"`, and a file's series goes when it is closed. Per-file
+// counters are deliberately absent: a path's counters would restart with each rotation,
+// and the input's counters already carry the totals. kMaxFileSeries caps the family
+// whatever the number of inputs (past it, one series with every label `_overflow`).
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <string>
 #include <string_view>
 
 #include "agent/metrics.h"
@@ -18,7 +25,8 @@
 
 namespace logship {
 
-inline constexpr size_t kMaxFileSeries = 500;
+inline constexpr size_t kMaxFilesPerInput = 100;
+inline constexpr size_t kMaxFileSeries = 1000;
 
 struct InputMetrics {
   std::shared_ptr<Counter> read_bytes;     // logship_input_read_bytes_total
@@ -26,15 +34,10 @@ struct InputMetrics {
   std::shared_ptr<Counter> rotations;      // logship_input_rotations_total
   std::shared_ptr<Counter> truncations;    // logship_input_truncations_total
   std::shared_ptr<Gauge> open_files;       // logship_input_open_files
+  std::shared_ptr<Gauge> lag_bytes;        // logship_input_lag_bytes: sum of its files' lag
   std::shared_ptr<Counter> spooled_files;  // logship_spool_files_total
   std::shared_ptr<Counter> spool_dropped;  // logship_spool_dropped_lines_total
   std::shared_ptr<Counter> pauses;         // logship_input_pauses_total
-};
-
-struct FileMetrics {
-  std::shared_ptr<Counter> read_bytes;  // logship_file_read_bytes_total
-  std::shared_ptr<Counter> read_lines;  // logship_file_read_lines_total
-  std::shared_ptr<Gauge> lag_bytes;     // logship_file_lag_bytes: size - acknowledged offset
 };
 
 struct OutputMetrics {
@@ -43,9 +46,19 @@ struct OutputMetrics {
   std::shared_ptr<Counter> sent_batches;        // logship_output_sent_batches_total
   std::shared_ptr<Counter> retries;             // logship_output_retries_total
   std::shared_ptr<Counter> rejected_records;    // logship_output_rejected_records_total
-  std::shared_ptr<Counter> dropped_records;     // logship_output_dropped_records_total
+  std::shared_ptr<Counter> dropped_batches;     // logship_output_dropped_batches_total
   std::shared_ptr<Gauge> in_flight_requests;    // logship_output_in_flight_requests
   std::shared_ptr<Histogram> request_duration;  // logship_output_request_duration_seconds
+};
+
+// What only the Loki output counts (its retries and rejections are in OutputMetrics).
+struct LokiMetrics {
+  std::shared_ptr<Counter> requests;                   // logship_loki_requests_total
+  std::shared_ptr<Counter> rejected_requests;          // logship_loki_rejected_requests_total
+  std::shared_ptr<Counter> delivered_records;          // logship_loki_delivered_records_total
+  std::shared_ptr<Counter> sent_body_bytes;            // logship_loki_sent_body_bytes_total
+  std::shared_ptr<Counter> records_over_stream_limit;  // ..._records_over_stream_limit_total
+  std::shared_ptr<Gauge> streams;                      // logship_loki_streams
 };
 
 struct BudgetMetrics {
@@ -63,9 +76,12 @@ class AgentMetrics {
 
   MetricsRegistry& registry() { return registry_; }
   InputMetrics input(std::string_view input);
-  FileMetrics file(std::string_view input, std::string_view path);
-  void forget_file(std::string_view input, std::string_view path);
+  // Publishes the lag (bytes) of every open file of `input`, by path: the first
+  // kMaxFilesPerInput paths keep their own series while they stay open, the others are
+  // summed into `_overflow`; series of paths no longer given are dropped.
+  void set_file_lags(std::string_view input, const std::map<std::string, uint64_t>& lags);
   OutputMetrics output(std::string_view output);
+  LokiMetrics loki(std::string_view output);
   BudgetMetrics budget();
 
  private:
@@ -78,12 +94,11 @@ class AgentMetrics {
   MetricFamily<Counter>* input_rotations_ = nullptr;
   MetricFamily<Counter>* input_truncations_ = nullptr;
   MetricFamily<Gauge>* input_open_files_ = nullptr;
+  MetricFamily<Gauge>* input_lag_bytes_ = nullptr;
   MetricFamily<Counter>* spool_files_ = nullptr;
   MetricFamily<Counter>* spool_dropped_ = nullptr;
   MetricFamily<Counter>* memory_tight_ = nullptr;
   MetricFamily<Counter>* input_pauses_ = nullptr;
-  MetricFamily<Counter>* file_read_bytes_ = nullptr;
-  MetricFamily<Counter>* file_read_lines_ = nullptr;
   MetricFamily<Gauge>* file_lag_bytes_ = nullptr;
   MetricFamily<Counter>* output_sent_records_ = nullptr;
   MetricFamily<Counter>* output_sent_bytes_ = nullptr;
@@ -93,10 +108,18 @@ class AgentMetrics {
   MetricFamily<Counter>* output_dropped_ = nullptr;
   MetricFamily<Gauge>* output_in_flight_ = nullptr;
   MetricFamily<Histogram>* output_duration_ = nullptr;
+  MetricFamily<Counter>* loki_requests_ = nullptr;
+  MetricFamily<Counter>* loki_rejected_requests_ = nullptr;
+  MetricFamily<Counter>* loki_delivered_records_ = nullptr;
+  MetricFamily<Counter>* loki_sent_body_bytes_ = nullptr;
+  MetricFamily<Counter>* loki_over_stream_limit_ = nullptr;
+  MetricFamily<Gauge>* loki_streams_ = nullptr;
   MetricFamily<Gauge>* memory_used_ = nullptr;
   MetricFamily<Gauge>* memory_limit_ = nullptr;
   MetricFamily<Gauge>* memory_rung_ = nullptr;
   MetricFamily<Gauge>* spool_bytes_ = nullptr;
+  std::mutex files_mutex_;
+  std::map<std::string, std::set<std::string>, std::less<>> published_files_;  // by input
 };
 
 }  // namespace logship

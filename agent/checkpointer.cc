@@ -1,6 +1,6 @@
 #include "agent/checkpointer.h"
 
-#include <iostream>
+#include "agent/agent_log.h"
 
 namespace logship {
 
@@ -55,7 +55,8 @@ Result<void> Checkpointer::save_if_changed() {
   auto saved = store_.save(entries);
   if (!saved) {
     if (saved.error().message != last_error_) {
-      std::cerr << "logship: cannot write checkpoints: " << saved.error().message << "\n";
+      agent_log().log(LogLevel::kError, "cannot write checkpoints",
+                      {{"path", store_.path()}, {"error", saved.error().message}});
       last_error_ = saved.error().message;
     }
     return saved;
@@ -68,8 +69,9 @@ Result<void> Checkpointer::save_if_changed() {
 std::vector<CheckpointEntry> load_checkpoints_or_warn(const CheckpointStore& store) {
   auto entries = store.load();
   if (entries) return std::move(*entries);
-  std::cerr << "logship: ignoring unreadable checkpoints (" << entries.error().message
-            << "); files start from their input's start_at policy\n";
+  agent_log().log(LogLevel::kWarn,
+                  "ignoring unreadable checkpoints; files start from their input's start_at",
+                  {{"path", store.path()}, {"error", entries.error().message}});
   return {};
 }
 

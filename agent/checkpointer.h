@@ -46,7 +46,7 @@ class Checkpointer {
   std::jthread thread_;
 };
 
-// Loads the checkpoint file; a corrupt one is reported on stderr and treated as empty,
+// Loads the checkpoint file; a corrupt one is logged and treated as empty,
 // so the agent starts (from each input's policy for unseen files) instead of failing.
 std::vector<CheckpointEntry> load_checkpoints_or_warn(const CheckpointStore& store);
 

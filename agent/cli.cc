@@ -33,6 +33,10 @@ void add_tail(CLI::App& app, TailOptions& tail) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--data-dir", tail.data_dir, "Persist offsets here and resume from them");
   cmd->add_option("--memory-limit", tail.memory_limit, "Memory budget, e.g. 64MiB");
+  cmd->add_option("--log-level", tail.log_level, "The agent's own log: debug|info|warn|error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  cmd->add_option("--log-format", tail.log_format, "The agent's own log: logfmt|json")
+      ->check(CLI::IsMember({"logfmt", "json"}));
   cmd->add_option("paths", tail.paths, "Files or globs")->required();
   cmd->callback([&tail] {
     if (tail.from_head && tail.last_lines) {

@@ -28,6 +28,8 @@ struct TailOptions {
   std::string loki_url;
   std::vector<std::string> labels;  // k=v
   std::string data_dir;
+  std::string log_level = "info";  // the agent's own log on stderr, as [agent] log_level
+  std::string log_format = "logfmt";
 };
 
 int run_tail(const TailOptions& options);

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "agent/logger.h"
 #include "agent/result.h"
 #include "inputs/parse/parse_config.h"
 #include "outputs/kafka/kafka_config.h"
@@ -36,6 +37,9 @@ struct AgentConfig {
   std::chrono::milliseconds checkpoint_interval = 1s;
   std::chrono::milliseconds shutdown_timeout = 10s;
   std::string metrics_listen = "127.0.0.1:9598";
+  // The agent's own log on stderr (agent/agent_log.h).
+  LogLevel log_level = LogLevel::kInfo;
+  LogFormat log_format = LogFormat::kLogfmt;
 };
 
 struct InputConfig {

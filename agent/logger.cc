@@ -14,7 +14,9 @@ namespace {
 
 constexpr size_t kMaxRepeatKeys = 1024;
 
-std::string_view level_name(LogLevel level) {
+}  // namespace
+
+std::string_view log_level_name(LogLevel level) {
   switch (level) {
     case LogLevel::kDebug:
       return "debug";
@@ -27,6 +29,12 @@ std::string_view level_name(LogLevel level) {
   }
   return "info";
 }
+
+std::string_view log_format_name(LogFormat format) {
+  return format == LogFormat::kJson ? "json" : "logfmt";
+}
+
+namespace {
 
 // sd-daemon(3) priority prefixes: journald reads them as the entry's level.
 std::string_view journal_prefix(LogLevel level) {
@@ -138,7 +146,7 @@ void write_stderr(std::string_view line) {
 
 Result<LogLevel> parse_log_level(std::string_view text) {
   for (LogLevel level : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
-    if (text == level_name(level)) return level;
+    if (text == log_level_name(level)) return level;
   }
   return make_error(ErrorCode::kInvalidConfig,
                     "log level '" + std::string(text) + "': expected debug, info, warn or error");
@@ -173,14 +181,16 @@ void Logger::log(LogLevel level, std::string_view msg, std::initializer_list<Log
   auto key = std::make_pair(level, std::string(msg));
   auto it = repeats_.find(key);
   if (it != repeats_.end() && now - it->second.last_written < options_.repeat_interval) {
-    ++it->second.suppressed;
+    suppress(it->second, fields);
     return;
   }
   if (it == repeats_.end()) {
     if (repeats_.size() >= kMaxRepeatKeys) repeats_.clear();  // forget, never grow
     it = repeats_.emplace(std::move(key), Repeat{}).first;
   }
-  write_line(level, msg, fields, std::exchange(it->second.suppressed, 0), now);
+  write_line(level, msg, std::span<const LogField>(fields.begin(), fields.size()),
+             std::exchange(it->second.suppressed, 0), now);
+  it->second.common.clear();
   it->second.last_written = now;
 }
 
@@ -189,14 +199,28 @@ void Logger::flush_repeats() {
   const Clock::time_point now = options_.now();
   for (auto& [key, repeat] : repeats_) {
     if (repeat.suppressed == 0) continue;
-    write_line(key.first, key.second, {}, std::exchange(repeat.suppressed, 0), now);
+    std::vector<LogField> common;
+    common.reserve(repeat.common.size());
+    for (const auto& [k, v] : repeat.common) common.emplace_back(k, std::string_view(v));
+    write_line(key.first, key.second, common, std::exchange(repeat.suppressed, 0), now);
+    repeat.common.clear();
     repeat.last_written = now;
   }
 }
 
-void Logger::write_line(LogLevel level, std::string_view msg,
-                        std::initializer_list<LogField> fields, uint64_t repeated,
-                        Clock::time_point now) {
+void Logger::suppress(Repeat& repeat, std::initializer_list<LogField> fields) {
+  if (repeat.suppressed++ == 0) {
+    for (const LogField& f : fields) repeat.common.emplace_back(f.key, f.value);
+    return;
+  }
+  std::erase_if(repeat.common, [&](const std::pair<std::string, std::string>& kept) {
+    return std::ranges::none_of(
+        fields, [&](const LogField& f) { return f.key == kept.first && f.value == kept.second; });
+  });
+}
+
+void Logger::write_line(LogLevel level, std::string_view msg, std::span<const LogField> fields,
+                        uint64_t repeated, Clock::time_point now) {
   std::string line;
   if (options_.journal) line += journal_prefix(level);
   bool first = true;
@@ -205,7 +229,7 @@ void Logger::write_line(LogLevel level, std::string_view msg,
     first = false;
   };
   if (!options_.journal) field("ts", timestamp(now));
-  field("level", level_name(level));
+  field("level", log_level_name(level));
   field("msg", msg);
   for (const LogField& f : fields) field(f.key, f.value);
   if (repeated > 0) field("repeated", std::to_string(repeated));

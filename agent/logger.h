@@ -3,7 +3,8 @@
 // (`ts=... level=warn msg="output retrying" output=loki status=503`) or JSON. Repeats of
 // one message (same level and msg, whatever the fields) within `repeat_interval` are
 // counted, not written; the next one written carries `repeated=N`, and flush_repeats()
-// writes the counts of messages that stopped recurring. Under systemd (JOURNAL_STREAM
+// writes the counts of messages that stopped recurring, with the fields all the counted
+// occurrences shared. Under systemd (JOURNAL_STREAM
 // names our stderr) lines carry no timestamp (journald adds its own) and start with
 // the `<N>` syslog priority prefix journald parses into the entry's level.
 // Owner: the agent (components report through their stats objects, not here).
@@ -15,9 +16,11 @@
 #include <initializer_list>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "agent/result.h"
 
@@ -28,6 +31,11 @@ enum class LogFormat { kLogfmt, kJson };
 
 Result<LogLevel> parse_log_level(std::string_view text);    // debug | info | warn | error
 Result<LogFormat> parse_log_format(std::string_view text);  // logfmt | json
+std::string_view log_level_name(LogLevel level);            // as parse_log_level spells it
+std::string_view log_format_name(LogFormat format);
+
+// Repeats of a message within this interval are counted, not written.
+inline constexpr std::chrono::milliseconds kRepeatInterval{10000};
 
 struct LogField {
   std::string_view key;
@@ -45,7 +53,7 @@ class Logger {
     LogLevel level = LogLevel::kInfo;
     LogFormat format = LogFormat::kLogfmt;
     bool journal = false;  // see stderr_is_journal()
-    std::chrono::milliseconds repeat_interval{10000};
+    std::chrono::milliseconds repeat_interval = kRepeatInterval;
     // Seams for tests: where lines go (default: stderr) and what time it is.
     std::function<void(std::string_view)> write;
     std::function<Clock::time_point()> now;
@@ -62,8 +70,12 @@ class Logger {
   struct Repeat {
     Clock::time_point last_written;
     uint64_t suppressed = 0;
+    // Fields every suppressed occurrence had with the same value (output=loki, the same
+    // error), written with the count; those that varied (a delay, an offset) are left out.
+    std::vector<std::pair<std::string, std::string>> common;
   };
-  void write_line(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields,
+  void suppress(Repeat& repeat, std::initializer_list<LogField> fields);
+  void write_line(LogLevel level, std::string_view msg, std::span<const LogField> fields,
                   uint64_t repeated, Clock::time_point now);
 
   Options options_;

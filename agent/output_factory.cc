@@ -1,8 +1,9 @@
 #include "agent/output_factory.h"
 
-#include <iostream>
+#include <string>
 #include <variant>
 
+#include "agent/agent_log.h"
 #include "outputs/kafka/kafka_output.h"
 #include "outputs/loki/loki_output.h"
 #include "outputs/null/null_output.h"
@@ -11,7 +12,45 @@
 namespace logship {
 namespace {
 
+// librdkafka logs with syslog levels.
+LogLevel from_syslog(int level) {
+  if (level <= 3) return LogLevel::kError;
+  if (level == 4) return LogLevel::kWarn;
+  if (level <= 6) return LogLevel::kInfo;
+  return LogLevel::kDebug;
+}
+
+LatencyObserver observe_into(const std::shared_ptr<Histogram>& histogram) {
+  if (!histogram) return {};
+  return [histogram](double seconds) { histogram->observe(seconds); };
+}
+
+void log_loki_event(const std::string& output, const LokiEvent& event) {
+  const std::string status = event.status ? std::to_string(*event.status) : "none";
+  switch (event.kind) {
+    case LokiEvent::Kind::kRetrying:
+      agent_log().log(LogLevel::kWarn, "loki push failed; retrying until it succeeds",
+                      {{"output", output},
+                       {"status", status},
+                       {"error", event.error},
+                       {"entries", event.entries},
+                       {"retry_in_ms", event.delay.count()}});
+      return;
+    case LokiEvent::Kind::kRecovered:
+      agent_log().log(LogLevel::kInfo, "loki pushes succeed again", {{"output", output}});
+      return;
+    case LokiEvent::Kind::kRejected:
+      agent_log().log(LogLevel::kError, "loki push rejected, not retried",
+                      {{"output", output},
+                       {"status", status},
+                       {"error", event.error},
+                       {"entries", event.entries}});
+      return;
+  }
+}
+
 struct OutputBuilder {
+  const OutputConfig& config;
   const OutputContext& context;
 
   Result<std::unique_ptr<Output>> operator()(const StdoutOutputConfig& settings) const {
@@ -21,24 +60,30 @@ struct OutputBuilder {
     return std::make_unique<NullOutput>();
   }
   Result<std::unique_ptr<Output>> operator()(const KafkaOutputConfig& settings) const {
-    KafkaEvents events{.rejected =
-                           [](const KafkaRejection& rejection) {
-                             std::cerr << ("logship: kafka rejected the record at " +
-                                           rejection.path + ":" + std::to_string(rejection.offset) +
-                                           ": " + rejection.error + "\n");
-                           },
-                       .log =
-                           [](std::string_view line) {
-                             std::cerr << ("logship: kafka: " + std::string(line) + "\n");
-                           }};
+    KafkaEvents events{
+        .rejected =
+            [name = config.name](const KafkaRejection& rejection) {
+              agent_log().log(LogLevel::kError, "kafka rejected a record, not retried",
+                              {{"output", name},
+                               {"path", rejection.path},
+                               {"offset", rejection.offset},
+                               {"error", rejection.error}});
+            },
+        .log =
+            [name = config.name](int level, std::string_view what, std::string_view message) {
+              agent_log().log(from_syslog(level), "kafka producer",
+                              {{"output", name}, {"what", what}, {"error", message}});
+            },
+        .latency = observe_into(context.request_seconds)};
     auto output = KafkaOutput::create(settings, *context.budget, std::move(events));
     if (!output) return std::unexpected(output.error());
     return std::unique_ptr<Output>(std::move(*output));
   }
   Result<std::unique_ptr<Output>> operator()(const LokiOutputConfig& settings) const {
-    auto output = LokiOutput::create(
-        settings, std::make_shared<LokiStats>(),
-        [](std::string_view line) { std::cerr << ("logship: " + std::string(line) + "\n"); });
+    LokiEvents events{
+        .log = [name = config.name](const LokiEvent& event) { log_loki_event(name, event); },
+        .latency = observe_into(context.request_seconds)};
+    auto output = LokiOutput::create(settings, context.loki_stats, std::move(events));
     if (!output) return std::unexpected(output.error());
     return std::unique_ptr<Output>(std::move(*output));
   }
@@ -48,7 +93,7 @@ struct OutputBuilder {
 
 Result<std::unique_ptr<Output>> make_output(const OutputConfig& config,
                                             const OutputContext& context) {
-  return std::visit(OutputBuilder{context}, config.settings);
+  return std::visit(OutputBuilder{config, context}, config.settings);
 }
 
 }  // namespace logship

@@ -50,6 +50,7 @@ class Pipeline {
 
   // Thread-safe.
   SentCounts sent() const;
+  OutputCounters output_counters() const { return output_->counters(); }
 
  private:
   void run_input();

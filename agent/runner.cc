@@ -1,11 +1,12 @@
 #include "agent/runner.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <functional>
-#include <iostream>
 #include <set>
 #include <thread>
+#include <variant>
 
 #include "agent/atomic_file.h"
 #include "agent/commands.h"
@@ -36,6 +37,12 @@ void add_sent(SentCounts& total, const SentCounts& more) {
   total.file_bytes += more.file_bytes;
 }
 
+void add_output_counters(OutputCounters& total, const OutputCounters& more) {
+  total.retries += more.retries;
+  total.rejected_records += more.rejected_records;
+  total.in_flight += more.in_flight;
+}
+
 // Counters only go up; a total read at scrape time becomes the increment since last time.
 void advance(Counter& counter, uint64_t total) {
   if (total > counter.value()) counter.inc(total - counter.value());
@@ -57,6 +64,43 @@ std::string directory_name(std::string_view scope) {
   return name;
 }
 
+// Spool events are rare (a file each) except in an outage with heavy rotation, where the
+// logger's repeat limiter folds them.
+void log_input_event(const std::string& input, const FileInputEvent& event) {
+  using Kind = FileInputEvent::Kind;
+  switch (event.kind) {
+    case Kind::kSpooled:
+      agent_log().log(LogLevel::kWarn, "output blocked: rotated file spooled and closed",
+                      {{"input", input}, {"path", event.path}, {"bytes", event.bytes}});
+      if (event.lines > 0) {
+        agent_log().log(LogLevel::kError, "spool full: oldest spooled lines dropped",
+                        {{"input", input}, {"lines", event.lines}});
+      }
+      break;
+    case Kind::kSpoolFailed:
+      agent_log().log(LogLevel::kError, "cannot spool rotated file; kept open, retrying",
+                      {{"input", input}, {"path", event.path}, {"error", event.error}});
+      break;
+    case Kind::kSpoolUnreadable:
+      agent_log().log(
+          LogLevel::kError, "spool segment unreadable; its lines are dropped",
+          {{"input", input}, {"path", event.path}, {"lines", event.lines}, {"error", event.error}});
+      break;
+    case Kind::kTight:
+      agent_log().log(LogLevel::kInfo, "memory above high-water mark: reading smaller chunks",
+                      {{"input", input}});
+      break;
+    case Kind::kPaused:
+      agent_log().log(LogLevel::kInfo, "input paused: output queue or memory budget full",
+                      {{"input", input}});
+      break;
+    case Kind::kScanFailed:
+      agent_log().log(LogLevel::kError, "finding files failed",
+                      {{"input", input}, {"error", event.error}});
+      break;
+  }
+}
+
 }  // namespace
 
 struct Runner::Running {
@@ -65,18 +109,23 @@ struct Runner::Running {
   std::string output_name;
   std::unique_ptr<Pipeline> pipeline;
   FileInput* input = nullptr;
+  std::shared_ptr<LokiStats> loki_stats;  // Loki outputs only
   std::stop_source stop;
   std::optional<std::stop_callback<std::function<void()>>> follow_global_stop;
   PipelineOutcome outcome;
   std::jthread thread;
 };
 
-Runner::Runner(const AgentConfig& agent, bool persist_offsets, std::stop_token stop)
-    : agent_(agent), stop_(std::move(stop)), budget_(effective_memory_limit(agent).bytes) {
+Runner::Runner(const AgentConfig& agent, bool persist_offsets, std::stop_token stop,
+               AgentMetrics* metrics)
+    : agent_(agent),
+      stop_(std::move(stop)),
+      metrics_(metrics),
+      budget_(effective_memory_limit(agent).bytes) {
   if (!persist_offsets) return;
   if (auto made = make_directories(agent_.data_dir); !made) {
-    std::cerr << "logship: data_dir: " << made.error().message
-              << "; offsets will not be persisted\n";
+    agent_log().log(LogLevel::kError, "cannot create data_dir; offsets will not be persisted",
+                    {{"path", agent_.data_dir}, {"error", made.error().message}});
     return;
   }
   store_.emplace(agent_.data_dir);
@@ -98,15 +147,25 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
     if (wanted.contains(running->key)) kept.insert(running->key);
   }
   // Build every new output first, so a reload that cannot be applied changes nothing.
-  std::vector<std::pair<PipelinePlan, std::unique_ptr<Output>>> starting;
+  struct Starting {
+    PipelinePlan plan;
+    std::unique_ptr<Output> output;
+    std::shared_ptr<LokiStats> loki_stats;
+  };
+  std::vector<Starting> starting;
   for (auto& plan : plans) {
     if (kept.contains(plan.key)) continue;
-    auto output = make_output(plan.output, OutputContext{.budget = &budget_});
+    OutputContext context{.budget = &budget_};
+    if (metrics_) context.request_seconds = metrics_->output(plan.output.name).request_duration;
+    if (std::holds_alternative<LokiOutputConfig>(plan.output.settings)) {
+      context.loki_stats = std::make_shared<LokiStats>();
+    }
+    auto output = make_output(plan.output, context);
     if (!output) {
       return make_error(ErrorCode::kInvalidConfig,
                         "output \"" + plan.output.name + "\": " + output.error().message);
     }
-    starting.emplace_back(std::move(plan), std::move(*output));
+    starting.push_back({std::move(plan), std::move(*output), std::move(context.loki_stats)});
   }
   std::lock_guard lock(running_mutex_);
   std::erase_if(running_, [&](std::unique_ptr<Running>& running) {
@@ -114,14 +173,18 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
     running->stop.request_stop();
     finish(*running);
     add_counts(retired_inputs_[running->input_name], running->input->counts());
-    add_sent(retired_outputs_[running->output_name], running->pipeline->sent());
+    OutputTotals& retired = retired_outputs_[running->output_name];
+    add_output(retired, *running);
+    retired.counters.in_flight = 0;  // gauges: only running pipelines have any
+    retired.loki.streams = 0;
     auto final_entries = running->input->checkpoint_entries();
     unowned_.insert(unowned_.end(), final_entries.begin(), final_entries.end());
     update_checkpointer();  // before the input it points to is destroyed
     return true;
   });
-  for (auto& [plan, output] : starting) {
+  for (auto& [plan, output, loki_stats] : starting) {
     auto running = std::make_unique<Running>();
+    running->loki_stats = std::move(loki_stats);
     running->key = plan.key;
     running->input_name = plan.input.name;
     running->output_name = plan.output.name;
@@ -130,6 +193,9 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
       plan.input.spool_dir = agent_.data_dir + "/spool/" + directory_name(plan.input.scope);
       plan.input.spool_max_bytes = agent_.spool_max_bytes;
     }
+    plan.input.on_event = [input = plan.input.name](const FileInputEvent& event) {
+      log_input_event(input, event);
+    };
     auto input = std::make_unique<FileInput>(std::move(plan.input), budget_);
     running->input = input.get();
     running->pipeline =
@@ -159,23 +225,30 @@ void Runner::finish(Running& running) {
     // (the rest is read again next time) and leave. This is the documented end of a
     // stop, so it exits 0.
     if (checkpointer_) (void)checkpointer_->stop_and_save();
-    std::cerr << "logship: the output did not drain within shutdown_timeout; what it did "
-                 "not acknowledge is read again next start\n";
-    std::fflush(stderr);
+    agent_log().log(LogLevel::kWarn,
+                    "the output did not drain within shutdown_timeout; what it did not "
+                    "acknowledge is read again next start",
+                    {{"output", running.output_name}, {"input", running.input_name}});
+    agent_log().flush_repeats();
     std::_Exit(kExitOk);
   }
   report_.counts.push_back(running.input->counts());
-  for (const auto& error : {outcome.input_error, outcome.output_error}) {
-    if (!error) continue;
-    std::cerr << "logship: " << error->message << "\n";
+  if (outcome.input_error) {
+    agent_log().log(LogLevel::kError, "input failed",
+                    {{"input", running.input_name}, {"error", outcome.input_error->message}});
+    report_.exit_code = kExitFailure;
+  }
+  if (outcome.output_error) {
+    agent_log().log(LogLevel::kError, "output failed",
+                    {{"output", running.output_name}, {"error", outcome.output_error->message}});
     report_.exit_code = kExitFailure;
   }
   // A run that ended by itself (one-shot) must have shipped everything; after a stop,
   // what is unacknowledged is read again next time.
   if (!running.stop.stop_requested() && outcome.unacknowledged > 0 &&
       report_.exit_code == kExitOk) {
-    std::cerr << "logship: " << outcome.unacknowledged
-              << " batches were not acknowledged by the output\n";
+    agent_log().log(LogLevel::kError, "batches were not acknowledged by the output",
+                    {{"output", running.output_name}, {"batches", outcome.unacknowledged}});
     report_.exit_code = kExitFailure;
   }
 }
@@ -189,28 +262,51 @@ RunReport Runner::wait() {
   return report_;
 }
 
+void Runner::add_output(OutputTotals& total, const Running& running) {
+  add_sent(total.sent, running.pipeline->sent());
+  add_output_counters(total.counters, running.pipeline->output_counters());
+  for (const FileStatus& file : running.input->file_status()) {
+    total.dropped_batches += file.dropped_batches;
+  }
+  if (running.loki_stats) total.loki += running.loki_stats->counts();
+}
+
 SentCounts Runner::sent_total() const {
   std::lock_guard lock(running_mutex_);
   SentCounts total;
-  for (const auto& [name, sent] : retired_outputs_) add_sent(total, sent);
+  for (const auto& [name, retired] : retired_outputs_) add_sent(total, retired.sent);
   for (const auto& running : running_) add_sent(total, running->pipeline->sent());
   return total;
 }
 
-void Runner::collect(AgentMetrics& metrics) const {
+void Runner::collect() const {
+  if (!metrics_) return;
   std::lock_guard lock(running_mutex_);
   std::map<std::string, FileInputCounts> inputs = retired_inputs_;
-  std::map<std::string, SentCounts> outputs = retired_outputs_;
+  std::map<std::string, OutputTotals> outputs = retired_outputs_;
+  // Per input and path, the lag of the slowest output: each output has its own reader.
+  std::map<std::string, std::map<std::string, uint64_t>> lags;
+  std::map<std::string, uint64_t> open_files;
   for (const auto& running : running_) {
     add_counts(inputs[running->input_name], running->input->counts());
-    add_sent(outputs[running->output_name], running->pipeline->sent());
+    add_output(outputs[running->output_name], *running);
+    // A rotated file still draining shares its path with the new one: their lags add up.
+    std::map<std::string, uint64_t> pipeline_lags;
+    for (const FileStatus& file : running->input->file_status()) {
+      pipeline_lags[file.path] += file.size > file.acknowledged ? file.size - file.acknowledged : 0;
+      ++open_files[running->input_name];
+    }
+    auto& input_lags = lags[running->input_name];
+    for (const auto& [path, lag] : pipeline_lags) {
+      input_lags[path] = std::max(input_lags[path], lag);
+    }
   }
   uint64_t spool_bytes = 0;
   bool spooling = false;
   uint64_t dropped_lines = 0;
   bool paused = false;
   for (const auto& [name, counts] : inputs) {
-    const InputMetrics input = metrics.input(name);
+    const InputMetrics input = metrics_->input(name);
     advance(*input.read_bytes, counts.bytes);
     advance(*input.read_lines, counts.lines.lines);
     advance(*input.rotations, counts.rotations);
@@ -222,14 +318,34 @@ void Runner::collect(AgentMetrics& metrics) const {
     spool_bytes += counts.spool.bytes;
     spooling = spooling || counts.spool.segments > 0;
     dropped_lines += counts.spool.dropped_lines;
+    input.open_files->set(static_cast<double>(open_files[name]));
+    uint64_t input_lag = 0;
+    for (const auto& [path, lag] : lags[name]) input_lag += lag;
+    input.lag_bytes->set(static_cast<double>(input_lag));
+    metrics_->set_file_lags(name, lags[name]);
   }
-  for (const auto& [name, sent] : outputs) {
-    const OutputMetrics output = metrics.output(name);
-    advance(*output.sent_records, sent.records);
-    advance(*output.sent_bytes, sent.bytes);
-    advance(*output.sent_batches, sent.batches);
+  for (const auto& [name, total] : outputs) {
+    const OutputMetrics output = metrics_->output(name);
+    advance(*output.sent_records, total.sent.records);
+    advance(*output.sent_bytes, total.sent.bytes);
+    advance(*output.sent_batches, total.sent.batches);
+    advance(*output.retries, total.counters.retries);
+    advance(*output.rejected_records, total.counters.rejected_records);
+    advance(*output.dropped_batches, total.dropped_batches);
+    output.in_flight_requests->set(static_cast<double>(total.counters.in_flight));
   }
-  const BudgetMetrics budget = metrics.budget();
+  for (const auto& running : running_) {
+    if (!running->loki_stats) continue;
+    const LokiCounts& loki = outputs[running->output_name].loki;
+    const LokiMetrics series = metrics_->loki(running->output_name);
+    advance(*series.requests, loki.requests);
+    advance(*series.rejected_requests, loki.requests_rejected);
+    advance(*series.delivered_records, loki.records_delivered);
+    advance(*series.sent_body_bytes, loki.body_bytes_sent);
+    advance(*series.records_over_stream_limit, loki.records_over_stream_limit);
+    series.streams->set(static_cast<double>(loki.streams));
+  }
+  const BudgetMetrics budget = metrics_->budget();
   budget.used_bytes->set(static_cast<double>(budget_.used()));
   budget.limit_bytes->set(static_cast<double>(budget_.limit()));
   budget.spool_bytes->set(static_cast<double>(spool_bytes));

@@ -5,7 +5,9 @@
 // with a new set (SIGHUP): pipelines whose definition is unchanged keep running with
 // their fds and positions; removed or changed ones stop, drain and checkpoint; new or
 // changed ones start from the checkpoints, so nothing is lost or read twice.
-// Thread: the main thread; SIGINT/SIGTERM arrive through the stop token.
+// While it runs, the agent log's rate-limited repeats are flushed (agent/agent_log.h).
+// Thread: the main thread; SIGINT/SIGTERM arrive through the stop token; collect() from
+// the metrics thread.
 
 #include <map>
 #include <memory>
@@ -15,12 +17,14 @@
 #include <string>
 #include <vector>
 
+#include "agent/agent_log.h"
 #include "agent/agent_metrics.h"
 #include "agent/checkpointer.h"
 #include "agent/config.h"
 #include "agent/memory_budget.h"
 #include "agent/pipeline.h"
 #include "inputs/file/file_input.h"
+#include "outputs/loki/loki_stats.h"
 
 namespace logship {
 
@@ -37,7 +41,9 @@ struct RunReport {
 
 class Runner {
  public:
-  Runner(const AgentConfig& agent, bool persist_offsets, std::stop_token stop);
+  // `metrics` (may be null: no metrics) must outlive the runner.
+  Runner(const AgentConfig& agent, bool persist_offsets, std::stop_token stop,
+         AgentMetrics* metrics = nullptr);
   ~Runner();
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
@@ -49,18 +55,29 @@ class Runner {
   // checkpoints and reports.
   RunReport wait();
   // Brings the metrics up to date (called at scrape time, from the metrics thread).
-  void collect(AgentMetrics& metrics) const;
+  void collect() const;
   // What every output accepted so far. Thread-safe.
   SentCounts sent_total() const;
   MemoryBudget& budget() { return budget_; }
 
  private:
   struct Running;
+  // What an output's pipelines reported, summed; kept for retired ones so counters
+  // never go back.
+  struct OutputTotals {
+    SentCounts sent;
+    OutputCounters counters;  // in_flight: of running pipelines only
+    uint64_t dropped_batches = 0;
+    LokiCounts loki;  // streams: of running pipelines only
+  };
   void finish(Running& running);
   void update_checkpointer();
+  static void add_output(OutputTotals& total, const Running& running);
 
   AgentConfig agent_;
   std::stop_token stop_;
+  AgentMetrics* metrics_;
+  RepeatFlusher log_repeats_;
   MemoryBudget budget_;
   std::optional<CheckpointStore> store_;
   std::vector<CheckpointEntry> unowned_;  // saved entries no running pipeline owns
@@ -69,7 +86,7 @@ class Runner {
   std::vector<std::unique_ptr<Running>> running_;
   // Totals of pipelines stopped by a reload, so counters never go back.
   std::map<std::string, FileInputCounts> retired_inputs_;
-  std::map<std::string, SentCounts> retired_outputs_;
+  std::map<std::string, OutputTotals> retired_outputs_;
   mutable uint64_t dropped_lines_seen_ = 0;  // collect(): spool drops at the last scrape
   RunReport report_;
 };

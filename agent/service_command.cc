@@ -3,6 +3,7 @@
 #include <atomic>
 #include <iostream>
 
+#include "agent/agent_log.h"
 #include "agent/agent_metrics.h"
 #include "agent/commands.h"
 #include "agent/config.h"
@@ -58,6 +59,8 @@ Result<std::vector<PipelinePlan>> plan_pipelines(const Config& config) {
 }  // namespace
 
 int run_service(const std::string& config_path) {
+  // Config errors are the command's answer, as `check` prints them: before the config
+  // is loaded there is no log format to follow.
   auto config = load_config(config_path);
   if (!config) {
     std::cerr << config.error().message << "\n";
@@ -68,31 +71,38 @@ int run_service(const std::string& config_path) {
     std::cerr << config_path << ": " << plans.error().message << "\n";
     return kExitUsage;
   }
+  configure_agent_log(config->agent.log_level, config->agent.log_format);
+  Logger& log = agent_log();
   ShutdownSignals signals;  // first: the server's thread inherits its blocked signals
-  Runner runner(config->agent, true, signals.stop_token());
   auto metrics = AgentMetrics::create(LOGSHIP_VERSION);
   if (!metrics) {
-    std::cerr << "logship: metrics: " << metrics.error().message << "\n";
+    log.log(LogLevel::kError, "cannot register metrics", {{"error", metrics.error().message}});
     return kExitFailure;
   }
+  Runner runner(config->agent, true, signals.stop_token(), metrics->get());
   std::atomic<bool> ready = false;
   auto server =
       HttpServer::start(config->agent.metrics_listen, {.metrics =
                                                            [&] {
-                                                             runner.collect(**metrics);
+                                                             runner.collect();
                                                              return (*metrics)->registry().render();
                                                            },
                                                        .ready = [&] { return ready.load(); }});
   if (!server) {
-    std::cerr << "logship: metrics_listen " << config->agent.metrics_listen << ": "
-              << server.error().message << "\n";
+    log.log(LogLevel::kError, "cannot serve metrics",
+            {{"metrics_listen", config->agent.metrics_listen}, {"error", server.error().message}});
     return kExitFailure;
   }
   if (auto applied = runner.apply(std::move(*plans)); !applied) {
-    std::cerr << "logship: " << applied.error().message << "\n";
+    log.log(LogLevel::kError, "cannot start the pipelines", {{"error", applied.error().message}});
     return kExitFailure;
   }
   ready = true;
+  log.log(LogLevel::kInfo, "started",
+          {{"config", config_path},
+           {"inputs", config->inputs.size()},
+           {"outputs", config->outputs.size()},
+           {"metrics_listen", config->agent.metrics_listen}});
   // SIGHUP: apply the file's inputs and outputs anew; [agent] settings need a restart.
   while (signals.wait_for_reload()) {
     auto reloaded = load_config(config_path);
@@ -102,11 +112,11 @@ int run_service(const std::string& config_path) {
     Result<void> applied = new_plans ? runner.apply(std::move(*new_plans))
                                      : Result<void>(std::unexpected(new_plans.error()));
     if (!applied) {
-      std::cerr << "logship: reload rejected, the running configuration stays: "
-                << applied.error().message << "\n";
+      log.log(LogLevel::kError, "reload rejected, the running configuration stays",
+              {{"config", config_path}, {"error", applied.error().message}});
       continue;
     }
-    std::cerr << "logship: reloaded " << config_path << "\n";
+    log.log(LogLevel::kInfo, "reloaded", {{"config", config_path}});
   }
   return runner.wait().exit_code;
 }

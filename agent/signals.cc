@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "agent/agent_log.h"
+
 namespace logship {
 
 ShutdownSignals::ShutdownSignals() {
@@ -57,10 +59,9 @@ void ShutdownSignals::watch(std::stop_token done) {
         continue;
       }
       if (++received > 1) std::_Exit(1);
-      constexpr std::string_view kStopping =
-          "logship: stopping: draining what is in flight (signal again to exit at once)\n";
-      [[maybe_unused]] const auto written =
-          ::write(STDERR_FILENO, kStopping.data(), kStopping.size());
+      agent_log().log(LogLevel::kInfo,
+                      "stopping: draining what is in flight (signal again to exit at once)",
+                      {{"signal", info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM"}});
       stop_.request_stop();
     }
   }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "agent/agent_log.h"
 #include "agent/commands.h"
 #include "agent/config.h"
 #include "agent/input_factory.h"
@@ -68,6 +69,7 @@ Result<InputConfig> input_config(const TailOptions& options) {
   return input;
 }
 
+// The one-shot's answer, not a log line: printed as it is whatever the log format.
 void print_counts(const FileInputCounts& counts) {
   std::fprintf(stderr,
                "logship: files=%llu bytes=%llu lines=%llu split_lines=%llu truncated_lines=%llu "
@@ -90,6 +92,9 @@ int usage_error(const std::string& message) {
 }  // namespace
 
 int run_tail(const TailOptions& options) {
+  // The CLI admits only valid spellings.
+  configure_agent_log(parse_log_level(options.log_level).value_or(LogLevel::kInfo),
+                      parse_log_format(options.log_format).value_or(LogFormat::kLogfmt));
   AgentConfig agent;
   if (!options.memory_limit.empty()) {
     agent.memory_limit = parse_size(options.memory_limit);
@@ -122,7 +127,7 @@ int run_tail(const TailOptions& options) {
   std::vector<PipelinePlan> plans;
   plans.push_back({"tail", std::move(*input_options), std::move(*output)});
   if (auto applied = runner.apply(std::move(plans)); !applied) {
-    std::cerr << "logship tail: " << applied.error().message << "\n";
+    agent_log().log(LogLevel::kError, "cannot start", {{"error", applied.error().message}});
     return kExitFailure;
   }
   std::unique_ptr<ProgressReporter> progress;

@@ -4,14 +4,29 @@
 // (delivered or rejected), synchronously inside send() or later from its own threads
 // (delivery reports, concurrent requests). Retries and backpressure live inside the
 // output; send() may block while the destination is unavailable, until `stop`.
+// counters() may be called from any thread (the metrics scrape).
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <stop_token>
 
 #include "agent/batch.h"
 #include "agent/result.h"
 
 namespace logship {
+
+// What an output reports beyond what the pipeline counts, read at scrape time.
+struct OutputCounters {
+  uint64_t retries = 0;           // attempts repeated after a retryable failure
+  uint64_t rejected_records = 0;  // refused for good: counted, reported, not retried
+  uint64_t in_flight = 0;         // Loki: pushes awaiting their answer; Kafka: messages
+                                  // awaiting their delivery report (or their retry)
+};
+
+// Receives each request's latency in seconds (Loki: one HTTP push attempt; Kafka: produce
+// to delivery report of one message). Called from the output's threads.
+using LatencyObserver = std::function<void(double seconds)>;
 
 class Output {
  public:
@@ -23,6 +38,9 @@ class Output {
   // Waits until every batch sent so far is settled, or the deadline passes. Returns
   // whether everything settled; unsettled batches are reported dropped when destroyed.
   virtual bool drain(std::chrono::steady_clock::time_point deadline) = 0;
+
+  // Thread-safe. Outputs that neither retry nor reject (stdout, null) report zeros.
+  virtual OutputCounters counters() const { return {}; }
 };
 
 }  // namespace logship

@@ -13,7 +13,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <functional>
-#include <iostream>
 #include <map>
 
 #include "agent/unique_fd.h"
@@ -251,13 +250,16 @@ bool FileInput::hand_over(Batch&& batch, std::stop_token stop, const BatchSink& 
 // Runs between slices of waiting for memory or queue room. It may add tracked files but
 // not remove any: the caller may be in the middle of a loop over them.
 void FileInput::while_paused() {
-  if (!paused_.exchange(true)) ++pauses_;
+  if (!paused_.exchange(true)) {
+    ++pauses_;
+    report({.kind = FileInputEvent::Kind::kPaused});
+  }
   if (!spool_) return;
   if (inotify_fd_ >= 0 && drain_events(inotify_fd_)) rescan_pending_ = true;
   const auto now = Clock::now();
   if (rescan_pending_ || now >= next_scan_) {
     if (auto scanned = scan(false); !scanned) {
-      std::cerr << "logship: input " << options_.name << ": " << scanned.error().message << "\n";
+      report({.kind = FileInputEvent::Kind::kScanFailed, .error = scanned.error().message});
     }
     next_scan_ = now + options_.rescan_interval;
     rescan_pending_ = false;
@@ -277,11 +279,13 @@ void FileInput::spool_file(Tracked& file) {
   // From the acknowledged offset, not from what was handed out: the file may be deleted,
   // and if the agent dies before the batches in flight are delivered, the spool is the
   // only copy left of them.
-  auto end = spool_->add(view.fd->get(), view.tracker->committed_offset(),
-                         tailer.handed_out_offset(), view.path);
+  const uint64_t from = view.tracker->committed_offset();
+  const uint64_t dropped_before = spool_->stats().dropped_lines;
+  auto end = spool_->add(view.fd->get(), from, tailer.handed_out_offset(), view.path);
   if (!end) {
-    std::cerr << "logship: cannot spool " << view.path << " (kept open, retried in "
-              << kSpoolRetry.count() << " s): " << end.error().message << "\n";
+    report({.kind = FileInputEvent::Kind::kSpoolFailed,
+            .path = view.path,
+            .error = end.error().message});
     spool_retry_after_ = Clock::now() + kSpoolRetry;
     return;
   }
@@ -292,6 +296,14 @@ void FileInput::spool_file(Tracked& file) {
   tailer.refresh_head();
   file.spooled = Spooled{.end = *end, .tail = tail};
   tailer.detach();
+  report({.kind = FileInputEvent::Kind::kSpooled,
+          .path = view.path,
+          .bytes = *end - from,
+          .lines = spool_->stats().dropped_lines - dropped_before});
+}
+
+void FileInput::report(const FileInputEvent& event) const {
+  if (options_.on_event) options_.on_event(event);
 }
 
 void FileInput::start_replay() {
@@ -300,9 +312,11 @@ void FileInput::start_replay() {
   const SpoolSegment segment = spool_->oldest();
   auto fd = spool_->open_replay(segment.seq);
   if (!fd) {
-    std::cerr << "logship: spool segment unreadable, its " << segment.lines
-              << " lines are lost: " << fd.error().message << "\n";
-    spool_->remove(segment.seq);
+    report({.kind = FileInputEvent::Kind::kSpoolUnreadable,
+            .path = segment.path,
+            .lines = segment.lines,
+            .error = fd.error().message});
+    spool_->remove(segment.seq, /*shipped=*/false);
     return;
   }
   auto identity = identify(fd->get());
@@ -336,7 +350,10 @@ Result<bool> FileInput::read_available(std::stop_token stop, const BatchSink& si
       std::ranges::any_of(files_, [](const Tracked& f) { return f.replay_seq != 0; });
   const auto skipped = [&](const Tracked& f) { return replaying && f.replay_seq == 0; };
   for (auto& file : files_) file.at_end = false;
-  const size_t chunk = budget_->tight() ? kTightChunkBytes : options_.tailer.chunk_bytes;
+  const bool tight = budget_->tight();
+  if (tight && !tight_) report({.kind = FileInputEvent::Kind::kTight});
+  tight_ = tight;
+  const size_t chunk = tight ? kTightChunkBytes : options_.tailer.chunk_bytes;
   // Round-robin one chunk per file so one busy file cannot starve the others, until a pass
   // finds every file at its end (files opened meanwhile by a paused scan included).
   for (bool pending = true; pending;) {
@@ -411,7 +428,7 @@ void FileInput::close_finished_rotations(Clock::time_point idle_since) {
     if (!idle && !file.spooled && file.replay_seq == 0) return false;
     const auto view = tailer.checkpoint_view();
     if (file.replay_seq != 0) {
-      spool_->remove(file.replay_seq);  // every byte of it is acknowledged
+      spool_->remove(file.replay_seq, /*shipped=*/true);  // every byte is acknowledged
     } else if (file.spooled) {
       // What was not handed out lives in the spool: the file itself is done.
       retained_.push_back(CheckpointEntry{.scope = options_.scope,
@@ -628,6 +645,23 @@ std::vector<CheckpointEntry> FileInput::checkpoint_entries() const {
                                       .path = view.path});
   }
   return entries;
+}
+
+std::vector<FileStatus> FileInput::file_status() const {
+  std::lock_guard lock(mutex_);
+  std::vector<FileStatus> status;
+  status.reserve(files_.size());
+  for (const auto& file : files_) {
+    const auto view = file.tailer->checkpoint_view();
+    struct stat info {};
+    const uint64_t size =
+        ::fstat(view.fd->get(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
+    status.push_back({.path = view.path,
+                      .size = size,
+                      .acknowledged = view.tracker->committed_offset(),
+                      .dropped_batches = view.tracker->dropped()});
+  }
+  return status;
 }
 
 }  // namespace logship

@@ -14,11 +14,12 @@
 // not pin deleted files on disk. Spooled bytes are shipped before any other file's when
 // the output moves again.
 // One-shot (follow = false): reads every file to its end, ships held partial lines, returns.
-// Thread: run() on the input's own thread; checkpoint_entries() from any thread;
-// counts() and unacknowledged() after run() returns.
+// Thread: run() on the input's own thread; checkpoint_entries() and file_status() from any
+// thread; counts() and unacknowledged() after run() returns.
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -39,6 +40,22 @@
 
 namespace logship {
 
+// What the input reports for the agent's log (it does not log itself).
+struct FileInputEvent {
+  enum class Kind {
+    kSpooled,          // a rotated file went to the spool and was closed (bytes, lines dropped)
+    kSpoolFailed,      // could not spool a file; it stays open (error)
+    kSpoolUnreadable,  // a segment could not be replayed; its lines are lost (lines, error)
+    kScanFailed,       // finding files while paused failed (error)
+    kTight,            // memory above its high-water mark: reading in smaller chunks
+    kPaused,           // no memory or queue room: reading stopped until there is
+  } kind;
+  std::string path;
+  uint64_t bytes = 0;
+  uint64_t lines = 0;
+  std::string error;
+};
+
 struct FileInputOptions {
   std::string name;
   std::string scope;               // checkpoint scope: which pipeline reads these files
@@ -56,6 +73,7 @@ struct FileInputOptions {
   std::vector<CheckpointEntry> resume;  // saved entries of this scope
   std::string spool_dir;                // empty: no spool (rotated files stay open)
   uint64_t spool_max_bytes = 0;
+  std::function<void(const FileInputEvent&)> on_event;  // from the input's thread
 };
 
 struct FileInputCounts {
@@ -71,6 +89,14 @@ struct FileInputCounts {
   SpoolStats spool;
 };
 
+// One open file as the metrics see it; its lag is size - acknowledged.
+struct FileStatus {
+  std::string path;
+  uint64_t size = 0;          // of the open file, now
+  uint64_t acknowledged = 0;  // end of the contiguous acknowledged prefix
+  uint64_t dropped_batches = 0;
+};
+
 class FileInput final : public Input {
  public:
   FileInput(FileInputOptions options, MemoryBudget& budget)
@@ -84,6 +110,8 @@ class FileInput final : public Input {
   FileInputCounts counts() const;
   // Every file's acknowledged position, for the checkpoint writer. Thread-safe.
   std::vector<CheckpointEntry> checkpoint_entries() const;
+  // Every open file's status, for metrics. Thread-safe.
+  std::vector<FileStatus> file_status() const;
 
  private:
   struct Spooled {
@@ -114,6 +142,7 @@ class FileInput final : public Input {
   void while_paused();
   void spool_file(Tracked& file);
   void start_replay();
+  void report(const FileInputEvent& event) const;
   Result<void> open_file(const std::string& path, bool at_start);
   void recover_rotated_while_down();
   void close_finished_rotations(std::chrono::steady_clock::time_point idle_since);
@@ -151,6 +180,7 @@ class FileInput final : public Input {
   std::chrono::steady_clock::time_point spool_retry_after_;
   std::atomic<uint64_t> pauses_ = 0;
   std::atomic<bool> paused_ = false;
+  bool tight_ = false;
   mutable std::mutex mutex_;
 };
 

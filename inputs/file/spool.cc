@@ -332,10 +332,11 @@ Result<UniqueFd> Spool::open_replay(uint64_t seq) {
   return replay;
 }
 
-void Spool::remove(uint64_t seq) {
+void Spool::remove(uint64_t seq, bool shipped) {
   const auto it = segments_.find(seq);
   if (replaying_ == seq) replaying_ = 0;
   if (it == segments_.end()) return;
+  if (!shipped) dropped_lines_ += it->second.lines - it->second.in_flight_lines;
   ::unlink(segment_path(seq).c_str());
   bytes_ -= it->second.stored_bytes;
   segments_.erase(it);

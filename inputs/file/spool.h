@@ -60,8 +60,9 @@ class Spool {
   // The segment's bytes, decompressed into an unnamed file (gone when closed), at offset 0.
   // Marks the segment as being replayed: it is not dropped while it is.
   Result<UniqueFd> open_replay(uint64_t seq);
-  // The replayed segment is shipped and acknowledged: delete it.
-  void remove(uint64_t seq);
+  // Deletes a segment: shipped and acknowledged, or else unreadable (its lines count as
+  // dropped).
+  void remove(uint64_t seq, bool shipped);
 
   SpoolStats stats() const;
 

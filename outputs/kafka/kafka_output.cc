@@ -162,6 +162,7 @@ Result<void> KafkaOutput::send(Batch batch, std::stop_token stop) {
     return make_error(ErrorCode::kShutdown, "kafka output: stopped while brokers were busy");
   }
   flight->remaining = static_cast<uint32_t>(count);
+  in_flight_messages_.fetch_add(count, std::memory_order_relaxed);
   // From here the messages own the batch: the last one to finish deletes it, possibly on
   // the poll thread before this loop ends, so `flight` is not touched after its last ref.
   InFlight* owned = flight.release();
@@ -259,6 +260,7 @@ void KafkaOutput::finish_message(MessageRef& ref, int err) {
 }
 
 void KafkaOutput::complete(MessageRef& ref) {
+  in_flight_messages_.fetch_sub(1, std::memory_order_relaxed);
   InFlight* flight = ref.flight;
   if (flight->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // Abandoned batches stay unsettled: destroying them reports kDropped.
@@ -327,8 +329,18 @@ bool KafkaOutput::drain(Clock::time_point deadline) {
   return in_flight_batches_ == 0;
 }
 
+OutputCounters KafkaOutput::counters() const {
+  return {.retries = stats_.retried.load(std::memory_order_relaxed),
+          .rejected_records = stats_.rejected.load(std::memory_order_relaxed),
+          .in_flight = in_flight_messages_.load(std::memory_order_relaxed)};
+}
+
 void KafkaOutput::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* output = static_cast<KafkaOutput*>(opaque);
+  if (const int64_t micros = rd_kafka_message_latency(message);
+      micros >= 0 && output->events_.latency) {
+    output->events_.latency(static_cast<double>(micros) / 1e6);
+  }
   output->finish_message(*static_cast<MessageRef*>(message->_private), message->err);
 }
 
@@ -344,16 +356,16 @@ void KafkaOutput::on_error(rd_kafka_t* rk, int err, const char* reason, void* op
     output->changed_.notify_all();
   }
   if (output->events_.log) {
-    output->events_.log(std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) +
-                        ": " + reason);
+    constexpr int kError = 3;  // syslog levels, as librdkafka's logs use them
+    constexpr int kWarning = 4;
+    output->events_.log(err == RD_KAFKA_RESP_ERR__FATAL ? kError : kWarning,
+                        rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
   }
 }
 
-void KafkaOutput::on_log(const rd_kafka_t* rk, int, const char* facility, const char* buf) {
+void KafkaOutput::on_log(const rd_kafka_t* rk, int level, const char* facility, const char* buf) {
   auto* output = static_cast<KafkaOutput*>(rd_kafka_opaque(rk));
-  if (output != nullptr && output->events_.log) {
-    output->events_.log(std::string(facility) + ": " + buf);
-  }
+  if (output != nullptr && output->events_.log) output->events_.log(level, facility, buf);
 }
 
 }  // namespace logship

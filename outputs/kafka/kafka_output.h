@@ -50,7 +50,10 @@ struct KafkaRejection {
 // How the output reports; the agent decides where that goes. Must be thread-safe.
 struct KafkaEvents {
   std::function<void(const KafkaRejection&)> rejected;
-  std::function<void(std::string_view)> log;  // librdkafka's errors and logs
+  // librdkafka's errors and logs, with their syslog level (errors: 4, or 3 when fatal).
+  // Errors repeat for as long as a broker is away: the agent's log rate-limits them.
+  std::function<void(int level, std::string_view what, std::string_view message)> log;
+  LatencyObserver latency;  // per message: produce to delivery report
 };
 
 class KafkaOutput final : public Output {
@@ -65,6 +68,7 @@ class KafkaOutput final : public Output {
   Result<void> send(Batch batch, std::stop_token stop) override;
   bool drain(std::chrono::steady_clock::time_point deadline) override;
 
+  OutputCounters counters() const override;
   const KafkaOutputStats& stats() const { return stats_; }
 
  private:
@@ -92,6 +96,7 @@ class KafkaOutput final : public Output {
   const MemoryLease reservation_;
   const uint64_t buffer_bytes_;
   KafkaOutputStats stats_;
+  std::atomic<uint64_t> in_flight_messages_{0};  // admitted, final outcome not known yet
 
   std::unique_ptr<rd_kafka_s, void (*)(rd_kafka_s*)> producer_;
   std::mutex topics_mutex_;

@@ -31,6 +31,26 @@ std::string base64(std::string_view in) {
 
 }  // namespace
 
+LokiCounts& LokiCounts::operator+=(const LokiCounts& more) {
+  requests += more.requests;
+  requests_rejected += more.requests_rejected;
+  records_delivered += more.records_delivered;
+  body_bytes_sent += more.body_bytes_sent;
+  records_over_stream_limit += more.records_over_stream_limit;
+  streams += more.streams;
+  return *this;
+}
+
+LokiCounts LokiStats::counts() const {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  return {.requests = requests.load(kRelaxed),
+          .requests_rejected = requests_rejected.load(kRelaxed),
+          .records_delivered = records_delivered.load(kRelaxed),
+          .body_bytes_sent = body_bytes_sent.load(kRelaxed),
+          .records_over_stream_limit = records_over_stream_limit.load(kRelaxed),
+          .streams = streams.load(kRelaxed)};
+}
+
 Result<HttpClientOptions> loki_client_options(const LokiOutputConfig& config) {
   auto url = parse_http_url(config.url);
   if (!url) return std::unexpected(url.error());
@@ -67,7 +87,7 @@ Result<HttpClientOptions> loki_client_options(const LokiOutputConfig& config) {
 
 Result<std::unique_ptr<LokiOutput>> LokiOutput::create(LokiOutputConfig config,
                                                        std::shared_ptr<LokiStats> stats,
-                                                       LokiLog log) {
+                                                       LokiEvents events) {
   auto templates = compile_label_templates({config.labels.begin(), config.labels.end()});
   if (!templates) return std::unexpected(templates.error());
   auto options = loki_client_options(config);
@@ -77,20 +97,20 @@ Result<std::unique_ptr<LokiOutput>> LokiOutput::create(LokiOutputConfig config,
   return std::make_unique<LokiOutput>(
       std::move(config), std::move(*templates),
       [factory = std::move(*factory)] { return factory.make_transport(); }, std::move(stats),
-      std::move(log));
+      std::move(events));
 }
 
 LokiOutput::LokiOutput(LokiOutputConfig config, std::vector<LabelTemplate> templates,
                        const TransportFactory& transports, std::shared_ptr<LokiStats> stats,
-                       LokiLog log)
+                       LokiEvents events)
     : config_(std::move(config)),
       stats_(stats ? std::move(stats) : std::make_shared<LokiStats>()),
-      log_(std::move(log)),
+      events_(std::move(events)),
       router_(std::move(templates), static_cast<uint64_t>(config_.max_streams),
               static_cast<uint32_t>(config_.max_concurrent_requests)) {
   std::random_device seeds;
   for (int64_t i = 0; i < config_.max_concurrent_requests; ++i) {
-    lanes_.push_back(std::make_unique<RequestLane>(LaneShared{config_, *stats_, gate_, log_},
+    lanes_.push_back(std::make_unique<RequestLane>(LaneShared{config_, *stats_, gate_, events_},
                                                    transports(), seeds()));
   }
 }
@@ -129,6 +149,12 @@ Result<void> LokiOutput::send(Batch batch, std::stop_token stop) {
   stats_->streams.store(router_.stream_count(), std::memory_order_relaxed);
   pending->finish_part(false);
   return {};
+}
+
+OutputCounters LokiOutput::counters() const {
+  return {.retries = stats_->retries.load(std::memory_order_relaxed),
+          .rejected_records = stats_->records_rejected.load(std::memory_order_relaxed),
+          .in_flight = stats_->in_flight.load(std::memory_order_relaxed)};
 }
 
 bool LokiOutput::drain(std::chrono::steady_clock::time_point deadline) {

@@ -27,22 +27,25 @@ class LokiOutput final : public Output {
 
   // The real output: validates labels, reads the bearer token, sets up TLS.
   static Result<std::unique_ptr<LokiOutput>> create(LokiOutputConfig config,
-                                                    std::shared_ptr<LokiStats> stats, LokiLog log);
+                                                    std::shared_ptr<LokiStats> stats,
+                                                    LokiEvents events);
   // With any transport (tests); `templates` from compile_label_templates().
   LokiOutput(LokiOutputConfig config, std::vector<LabelTemplate> templates,
-             const TransportFactory& transports, std::shared_ptr<LokiStats> stats, LokiLog log);
+             const TransportFactory& transports, std::shared_ptr<LokiStats> stats,
+             LokiEvents events);
   ~LokiOutput() override;
 
   Result<void> send(Batch batch, std::stop_token stop) override;
   bool drain(std::chrono::steady_clock::time_point deadline) override;
 
+  OutputCounters counters() const override;
   const LokiStats& stats() const { return *stats_; }
 
  private:
   const LokiOutputConfig config_;
   // Shared with the agent, which reads the counters after the output is gone.
   std::shared_ptr<LokiStats> stats_;
-  const LokiLog log_;
+  const LokiEvents events_;
   UnsettledCount unsettled_;
   RetryGate gate_;
   StreamRouter router_;

@@ -1,14 +1,30 @@
 #pragma once
 // LokiStats: what the Loki output reports, as counters the agent reads (metrics, exit
-// summary), plus the log callback through which the agent decides where messages go.
-// Thread-safe: counters are atomics written by lanes and the send() thread.
+// summary), plus LokiEvents, through which the agent decides what is logged and where
+// latencies go. Thread-safe: counters are atomics written by lanes and the send() thread.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
-#include <string_view>
+#include <optional>
+#include <string>
+
+#include "outputs/output.h"
 
 namespace logship {
+
+// A plain copy of the counters, to add up and keep after the output is gone.
+struct LokiCounts {
+  uint64_t requests = 0;
+  uint64_t requests_rejected = 0;
+  uint64_t records_delivered = 0;
+  uint64_t body_bytes_sent = 0;
+  uint64_t records_over_stream_limit = 0;
+  uint64_t streams = 0;
+
+  LokiCounts& operator+=(const LokiCounts& more);
+};
 
 struct LokiStats {
   std::atomic<uint64_t> requests{0};  // push attempts, including retries
@@ -19,9 +35,30 @@ struct LokiStats {
   std::atomic<uint64_t> body_bytes_sent{0};  // of delivered requests, as on the wire
   std::atomic<uint64_t> records_over_stream_limit{0};
   std::atomic<uint64_t> streams{0};
+  std::atomic<uint64_t> in_flight{0};  // pushes sent and not answered yet
+
+  LokiCounts counts() const;
 };
 
-// Receives one human-readable line per notable event (rejections, retry episodes).
-using LokiLog = std::function<void(std::string_view)>;
+// A notable moment of the output. Every failed attempt is reported (the agent's log
+// rate-limits repeats), so a long outage is visible as a count rather than one line.
+struct LokiEvent {
+  enum class Kind {
+    kRetrying,   // an attempt failed retryably; the push is tried again after `delay`
+    kRecovered,  // a push succeeded after failed attempts
+    kRejected,   // a push was refused for good (4xx): its records are counted, not retried
+  };
+  Kind kind;
+  std::optional<int> status;  // HTTP status; absent for network errors
+  std::string error;          // the network error, or the response body's first line
+  uint64_t entries = 0;       // entries in the push
+  std::chrono::milliseconds delay{0};
+};
+
+// Must be thread-safe: lanes call them from their threads.
+struct LokiEvents {
+  std::function<void(const LokiEvent&)> log;
+  LatencyObserver latency;
+};
 
 }  // namespace logship

@@ -131,11 +131,18 @@ void RequestLane::deliver(Request& request, std::stop_token stop) {
   Backoff backoff(shared_.config.min_backoff, shared_.config.max_backoff,
                   [&random] { return std::uniform_real_distribution<double>(0.0, 1.0)(random); });
   LokiStats& stats = shared_.stats;
+  const LokiEvents& events = shared_.events;
   for (;;) {
     if (!shared_.gate.wait_open(stop)) return;
+    stats.in_flight.fetch_add(1, std::memory_order_relaxed);
+    const auto sent_at = Clock::now();
     auto response = transport_->post(body, stop);
+    stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
     stats.requests.fetch_add(1, std::memory_order_relaxed);
     if (!response && response.error().code == ErrorCode::kShutdown) return;
+    if (events.latency) {
+      events.latency(std::chrono::duration<double>(Clock::now() - sent_at).count());
+    }
     std::optional<int> status;
     std::optional<std::chrono::milliseconds> retry_after;
     if (response) {
@@ -144,9 +151,11 @@ void RequestLane::deliver(Request& request, std::stop_token stop) {
         retry_after = parse_retry_after(*response->retry_after, std::chrono::system_clock::now());
       }
     }
+    const std::string error =
+        response ? response->body.substr(0, response->body.find('\n')) : response.error().message;
     const PushOutcome outcome = classify_push_response(status, retry_after);
     if (outcome.verdict == PushVerdict::kDelivered) {
-      if (failing_ && shared_.log) shared_.log("loki: pushes succeed again");
+      if (failing_ && events.log) events.log({.kind = LokiEvent::Kind::kRecovered});
       failing_ = false;
       stats.records_delivered.fetch_add(entries, std::memory_order_relaxed);
       stats.body_bytes_sent.fetch_add(body.size(), std::memory_order_relaxed);
@@ -156,10 +165,11 @@ void RequestLane::deliver(Request& request, std::stop_token stop) {
     if (outcome.verdict == PushVerdict::kRejected) {
       stats.requests_rejected.fetch_add(1, std::memory_order_relaxed);
       stats.records_rejected.fetch_add(entries, std::memory_order_relaxed);
-      if (shared_.log) {
-        const std::string& text = response->body;
-        shared_.log("loki: push of " + std::to_string(entries) + " entries rejected with HTTP " +
-                    std::to_string(*status) + ", not retried: " + text.substr(0, text.find('\n')));
+      if (events.log) {
+        events.log({.kind = LokiEvent::Kind::kRejected,
+                    .status = status,
+                    .error = error,
+                    .entries = entries});
       }
       finish(request, true);
       return;
@@ -167,11 +177,12 @@ void RequestLane::deliver(Request& request, std::stop_token stop) {
     stats.retries.fetch_add(1, std::memory_order_relaxed);
     const auto delay = outcome.retry_after ? *outcome.retry_after : backoff.next();
     if (outcome.retry_after) shared_.gate.hold_until(Clock::now() + *outcome.retry_after);
-    if (!failing_ && shared_.log) {
-      const std::string why = response ? "HTTP " + std::to_string(*status) + " " +
-                                             response->body.substr(0, response->body.find('\n'))
-                                       : response.error().message;
-      shared_.log("loki: push failed (" + why + "); retrying until it succeeds");
+    if (events.log) {
+      events.log({.kind = LokiEvent::Kind::kRetrying,
+                  .status = status,
+                  .error = error,
+                  .entries = entries,
+                  .delay = delay});
     }
     failing_ = true;
     if (!pause(delay, stop)) return;

@@ -45,7 +45,7 @@ struct LaneShared {
   const LokiOutputConfig& config;
   LokiStats& stats;
   RetryGate& gate;
-  const LokiLog& log;
+  const LokiEvents& events;
 };
 
 class RequestLane {
@@ -89,7 +89,7 @@ class RequestLane {
   // Buffers of delivered requests, reused so that steady state allocates nothing.
   std::vector<Request> spares_;
   bool flushing_ = false;
-  bool failing_ = false;  // lane thread only: inside a retry episode (logged once)
+  bool failing_ = false;  // lane thread only: inside a retry episode
   std::string body_;      // lane thread only: the encoded body, capacity reused
   std::jthread thread_;   // last: stops and joins before the members above go
 };

@@ -2,6 +2,7 @@
 with bounded timeouts, and fail with messages that say what was expected."""
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,13 @@ def wait_until(condition, timeout, what):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.02)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (until someone binds it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class TempDirTest(unittest.TestCase):

@@ -12,7 +12,7 @@ import urllib.request
 
 import durable
 import harness
-from metrics_test import free_port, parse_exposition
+from metrics_test import parse_exposition
 
 GENERATIONS = 6  # five rotated away and deleted, the last one live
 GEN_LINES = durable.scaled(100_000, 30_000)
@@ -29,7 +29,7 @@ class Spool(harness.TempDirTest):
         super().setUp()
         self.log = self.path("app.log")
         self.spool = self.path("data/spool")
-        self.port = free_port()
+        self.port = harness.free_port()
         self.processes = []
 
     def tearDown(self):

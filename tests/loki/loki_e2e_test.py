@@ -7,6 +7,7 @@ feature is not built yet ("not yet supported", exit 2) is skipped (exit 77 for c
 
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -260,9 +261,10 @@ class RejectedBatch(LokiTest):
         result = self.tail("--label=job=app", "--", self.path("a.log"))
         stderr = result.stderr.decode(errors="replace")
         self.assertEqual(result.returncode, 0, stderr)
-        marker = "entries rejected with HTTP 400"
-        self.assertIn(marker, stderr)
-        rejected = int(stderr.split(marker)[0].rsplit("push of ", 1)[1])
+        rejections = re.findall(r'msg="loki push rejected, not retried" output=\S+ status=400 '
+                                r'error=\S.* entries=(\d+)', stderr)
+        self.assertEqual(len(rejections), 1, stderr)
+        rejected = int(rejections[0])
         entries = self.receiver.entries()
         self.assertEqual(len(entries), 40_000 - rejected)
         self.assertGreater(len(entries), 0)

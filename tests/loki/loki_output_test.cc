@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <deque>
 #include <map>
 #include <random>
@@ -88,10 +90,12 @@ struct Fixture {
     output = std::make_unique<LokiOutput>(
         config, std::move(*templates), [this] { return std::make_unique<FakeTransport>(loki); },
         nullptr,
-        [this](std::string_view line) {
-          std::lock_guard lock(log_mutex);
-          log.emplace_back(line);
-        });
+        LokiEvents{.log =
+                       [this](const LokiEvent& event) {
+                         std::lock_guard lock(log_mutex);
+                         log.push_back(event);
+                       },
+                   .latency = [this](double) { latencies.fetch_add(1); }});
   }
   bool drain() { return output->drain(std::chrono::steady_clock::now() + 10s); }
 
@@ -99,7 +103,8 @@ struct Fixture {
   std::shared_ptr<RecordingSink> sink = std::make_shared<RecordingSink>();
   LokiOutputConfig config;
   std::mutex log_mutex;
-  std::vector<std::string> log;
+  std::vector<LokiEvent> log;
+  std::atomic<uint64_t> latencies{0};
   std::unique_ptr<LokiOutput> output;
 };
 
@@ -161,8 +166,13 @@ TEST_CASE("retryable answers are retried until delivered, without reordering a s
     }
   }
   CHECK(f.output->stats().retries == 10);
+  CHECK(f.output->counters().retries == 10);
+  CHECK(f.output->counters().in_flight == 0);
+  // Every attempt is timed and every failed one reported: the agent's log rate-limits.
+  CHECK(f.latencies == f.output->stats().requests);
   std::lock_guard lock(f.log_mutex);
-  CHECK_FALSE(f.log.empty());
+  CHECK(std::ranges::count_if(
+            f.log, [](const LokiEvent& e) { return e.kind == LokiEvent::Kind::kRetrying; }) == 10);
 }
 
 TEST_CASE("a 400 rejects that batch, logs its first error line, and later batches flow") {
@@ -182,9 +192,11 @@ TEST_CASE("a 400 rejects that batch, logs its first error line, and later batche
   CHECK(f.loki->streams()["{job=\"x\"}"].size() == 3);
   std::lock_guard lock(f.log_mutex);
   REQUIRE(f.log.size() == 1);
-  CHECK(f.log[0].find("HTTP 400") != std::string::npos);
-  CHECK(f.log[0].find("line one") != std::string::npos);
-  CHECK(f.log[0].find("line two") == std::string::npos);
+  CHECK(f.log[0].kind == LokiEvent::Kind::kRejected);
+  CHECK(f.log[0].status == 400);
+  CHECK(f.log[0].entries == 3);
+  CHECK(f.log[0].error.find("line one") != std::string::npos);
+  CHECK(f.log[0].error.find("line two") == std::string::npos);
 }
 
 TEST_CASE("a batch spread over streams is rejected if any part is, once all parts settle") {

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <iterator>
+#include <map>
 #include <string>
 
 #include "tests/unit/agent/prometheus_text.h"
@@ -14,14 +16,13 @@ TEST_CASE("the agent's catalogue renders as strict Prometheus text with its type
   REQUIRE(metrics);
   auto& agent = **metrics;
   auto app = agent.input("app");
-  auto file = agent.file("app", "/var/log/app/a.log");
   auto loki = agent.output("loki");
   auto budget = agent.budget();
   app.read_lines->inc(10);
-  file.read_lines->inc(10);
-  file.lag_bytes->set(4096);
+  agent.set_file_lags("app", {{"/var/log/app/a.log", 4096}});
   loki.sent_records->inc(10);
   loki.request_duration->observe(0.042);
+  agent.loki("loki").streams->set(3);
   budget.limit_bytes->set(64 << 20);
   budget.rung->set(2);
 
@@ -38,31 +39,40 @@ TEST_CASE("the agent's catalogue renders as strict Prometheus text with its type
   CHECK(parsed.value("logship_file_lag_bytes",
                      {{"input", "app"}, {"path", "/var/log/app/a.log"}}) == 4096);
   CHECK(parsed.value("logship_output_sent_records_total", {{"output", "loki"}}) == 10);
+  CHECK(parsed.value("logship_loki_streams", {{"output", "loki"}}) == 3);
   CHECK(parsed.value("logship_memory_degradation_rung") == 2);
   CHECK(parsed.value("logship_build_info", {{"version", "0.1.0"}}) == 1);
 }
 
-TEST_CASE("a forgotten file's series leave the exposition") {
+TEST_CASE("a file no longer open leaves the exposition") {
   auto metrics = AgentMetrics::create("0.1.0");
   REQUIRE(metrics);
-  auto file = (*metrics)->file("app", "/gone.log");
-  file.read_bytes->inc(1);
-  (*metrics)->forget_file("app", "/gone.log");
-  file.read_bytes->inc(1);  // a late update from the input is harmless
-  CHECK((*metrics)->registry().render().find("/gone.log") == std::string::npos);
+  (*metrics)->set_file_lags("app", {{"/gone.log", 1}, {"/stays.log", 2}});
+  (*metrics)->set_file_lags("app", {{"/stays.log", 0}});
+  const std::string text = (*metrics)->registry().render();
+  CHECK(text.find("/gone.log") == std::string::npos);
+  CHECK(text.find("/stays.log") != std::string::npos);
 }
 
-TEST_CASE("per-file series are capped however many files come and go") {
+TEST_CASE("past the per-input cap, files share one overflow series per input") {
   auto metrics = AgentMetrics::create("0.1.0");
   REQUIRE(metrics);
-  for (size_t i = 0; i < kMaxFileSeries + 50; ++i) {
-    (*metrics)->file("app", "/f" + std::to_string(i)).read_lines->inc();
-  }
-  const auto parsed = test::parse_prometheus_text((*metrics)->registry().render());
+  std::map<std::string, uint64_t> lags;
+  for (size_t i = 0; i < kMaxFilesPerInput + 50; ++i) lags["/f" + std::to_string(1000 + i)] = 1;
+  (*metrics)->set_file_lags("app", lags);
+  (*metrics)->set_file_lags("other", {{"/o.log", 7}});
+  auto parsed = test::parse_prometheus_text((*metrics)->registry().render());
   REQUIRE(parsed.error.empty());
-  CHECK(parsed.families.at("logship_file_read_lines_total").samples.size() == kMaxFileSeries + 1);
-  CHECK(parsed.value("logship_file_read_lines_total",
-                     {{"input", "_overflow"}, {"path", "_overflow"}}) == 50);
+  CHECK(parsed.families.at("logship_file_lag_bytes").samples.size() == kMaxFilesPerInput + 2);
+  CHECK(parsed.value("logship_file_lag_bytes", {{"input", "app"}, {"path", "_overflow"}}) == 50);
+  CHECK(parsed.value("logship_file_lag_bytes", {{"input", "other"}, {"path", "/o.log"}}) == 7);
+  // Files with a series keep it; once the rest fit, the overflow series goes.
+  lags.erase(lags.begin(), std::next(lags.begin(), 60));
+  (*metrics)->set_file_lags("app", lags);
+  parsed = test::parse_prometheus_text((*metrics)->registry().render());
+  REQUIRE(parsed.error.empty());
+  CHECK(parsed.families.at("logship_file_lag_bytes").samples.size() == lags.size() + 1);
+  CHECK(parsed.value("logship_file_lag_bytes", {{"input", "app"}, {"path", "/f1149"}}) == 1);
 }
 
 }  // namespace

@@ -100,3 +100,21 @@ TEST_CASE("secrets are masked when the config is printed") {
   CHECK(printed.find("hunter2") == std::string::npos);
   CHECK(printed.find("\"api_token\" = \"***\"") != std::string::npos);
 }
+
+TEST_CASE("log_level and log_format load, print, and name their line when misspelt") {
+  const auto path = write_config(std::string(kMinimal) +
+                                 "\n[agent]\nlog_level = \"warn\"\nlog_format = \"json\"\n");
+  auto config = logship::load_config(path);
+  ::unlink(path.c_str());
+  REQUIRE(config.has_value());
+  CHECK(config->agent.log_level == logship::LogLevel::kWarn);
+  CHECK(config->agent.log_format == logship::LogFormat::kJson);
+  const auto printed = logship::format_config(*config);
+  CHECK(printed.find("log_level = \"warn\"\nlog_format = \"json\"\n") != std::string::npos);
+
+  const auto message = load_error(std::string(kMinimal) +
+                                  "\n[agent]\nlog_level = \"wran\"\nlog_format = \"text\"\n");
+  CHECK(message.find(":11:13: key 'agent.log_level'") != std::string::npos);
+  CHECK(message.find("did you mean \"warn\"?") != std::string::npos);
+  CHECK(message.find(":12:14: key 'agent.log_format'") != std::string::npos);
+}

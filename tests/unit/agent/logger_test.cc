@@ -94,6 +94,23 @@ TEST_CASE("flush_repeats reports messages that stopped recurring") {
                                             "<4>level=warn msg=\"loki 429\" repeated=2\n"});
 }
 
+TEST_CASE("a flushed count carries the fields its repeats shared, and only those") {
+  Fixture f;
+  Logger log = f.make(LogFormat::kLogfmt, true);
+  log.log(LogLevel::kWarn, "push failed", {{"output", "loki"}, {"retry_in_ms", 10}});
+  log.log(LogLevel::kWarn, "push failed", {{"output", "loki"}, {"retry_in_ms", 20}});
+  log.log(LogLevel::kWarn, "push failed", {{"output", "loki"}, {"retry_in_ms", 40}});
+  log.flush_repeats();
+  REQUIRE(f.lines.size() == 2);
+  CHECK(f.lines[1] == "<4>level=warn msg=\"push failed\" output=loki repeated=2\n");
+  // The next episode starts afresh: a field that varied before may be shared now.
+  f.now += 10s;
+  log.log(LogLevel::kWarn, "push failed", {{"output", "a"}, {"retry_in_ms", 10}});
+  log.log(LogLevel::kWarn, "push failed", {{"output", "b"}, {"retry_in_ms", 10}});
+  log.flush_repeats();
+  CHECK(f.lines.back() == "<4>level=warn msg=\"push failed\" output=b retry_in_ms=10 repeated=1\n");
+}
+
 TEST_CASE("levels and formats parse from their config spelling") {
   CHECK(parse_log_level("warn") == LogLevel::kWarn);
   CHECK_FALSE(parse_log_level("verbose"));
