@@ -64,7 +64,7 @@ class RequestLane {
 
  private:
   struct Request {
-    explicit Request(LokiEncoding encoding) : builder(encoding) {}
+    explicit Request(const LokiOutputConfig& config);
     PushRequestBuilder builder;
     std::vector<std::shared_ptr<PendingBatch>> batches;
     std::chrono::steady_clock::time_point opened;
