@@ -46,7 +46,7 @@ RequestLane::~RequestLane() {
 bool RequestLane::append(std::unique_lock<std::mutex>& lock,
                          const std::shared_ptr<PendingBatch>& batch, uint32_t stream_id,
                          const StreamLabels& labels, int64_t timestamp_ns, std::string_view line,
-                         std::stop_token stop) {
+                         const std::stop_token& stop) {
   if (open_.builder.empty()) {
     open_.opened = Clock::now();
     work_.notify_one();  // starts the linger clock in the lane thread
