@@ -89,7 +89,12 @@ class Batch {
   std::string_view line(const Record& record) const { return text(record.line); }
 
   // Bytes this batch accounts for in queues and the memory budget.
-  uint64_t byte_size() const { return bytes_.capacity() + records_.size() * sizeof(Record); }
+  uint64_t byte_size() const {
+    return bytes_.capacity() + records_.size() * sizeof(Record) + fields_.size() * sizeof(Field);
+  }
+  // Grows the lease to byte_size(): the read was leased before parsing added fields, which
+  // for JSON lines are about as many bytes as the lines themselves.
+  void fit_lease() { lease_.grow_to(byte_size()); }
 
   // Parsers append field text and fields through these (input thread, before queueing).
   ByteBuffer& mutable_bytes() { return bytes_; }

@@ -22,6 +22,12 @@ void MemoryLease::release() {
   if (budget_ != nullptr) std::exchange(budget_, nullptr)->give_back(std::exchange(bytes_, 0));
 }
 
+void MemoryLease::grow_to(uint64_t bytes) {
+  if (budget_ == nullptr || bytes <= bytes_) return;
+  budget_->take(bytes - bytes_);
+  bytes_ = bytes;
+}
+
 std::optional<MemoryLease> MemoryBudget::acquire(uint64_t bytes, std::stop_token stop) {
   std::unique_lock lock(mutex_);
   const bool fits =
@@ -34,6 +40,11 @@ std::optional<MemoryLease> MemoryBudget::acquire(uint64_t bytes, std::stop_token
 uint64_t MemoryBudget::used() const {
   std::lock_guard lock(mutex_);
   return used_;
+}
+
+void MemoryBudget::take(uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  used_ += bytes;
 }
 
 void MemoryBudget::give_back(uint64_t bytes) {

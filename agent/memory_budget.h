@@ -25,6 +25,9 @@ class MemoryLease {
   ~MemoryLease();
 
   uint64_t bytes() const { return bytes_; }
+  // Charges the lease up to `bytes` without waiting, for a holder that turned out to need
+  // more than it reserved (a parsed batch's fields); the next acquire() waits for it.
+  void grow_to(uint64_t bytes);
 
  private:
   friend class MemoryBudget;
@@ -49,6 +52,7 @@ class MemoryBudget {
  private:
   friend class MemoryLease;
   void give_back(uint64_t bytes);
+  void take(uint64_t bytes);
 
   const uint64_t limit_;
   mutable std::mutex mutex_;

@@ -191,6 +191,7 @@ Batch Tailer::make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryL
   AckHandle ack(tracker_, tracker_->register_batch(end_offset));
   Batch batch(source_, std::move(buffer), std::move(records), std::move(lease), std::move(ack));
   batch.mutable_fields() = std::move(fields);
+  batch.fit_lease();
   return batch;
 }
 

@@ -31,3 +31,19 @@ TEST_CASE("acquire waits while the budget is spent and stops on request") {
   std::jthread blocked([&] { CHECK_FALSE(budget.acquire(80, stop.get_token())); });
   stop.request_stop();
 }
+
+TEST_CASE("a lease grown past its reservation charges the budget at once and returns it all") {
+  logship::MemoryBudget budget(100);
+  std::stop_source stop;
+  {
+    auto lease = budget.acquire(60, stop.get_token());
+    REQUIRE(lease);
+    lease->grow_to(90);
+    CHECK(budget.used() == 90);
+    lease->grow_to(70);  // never shrinks
+    CHECK(lease->bytes() == 90);
+    lease->grow_to(130);  // may overshoot: the bytes are already held
+    CHECK(budget.used() == 130);
+  }
+  CHECK(budget.used() == 0);
+}
