@@ -178,9 +178,9 @@ void FileParser::emit(const AssembledRecord& record) {
   const uint32_t line_base = out.line.begin;
   std::optional<uint32_t> scratch_base;
   auto place = [&](TextRef ref) {
-    if (!ref.in_scratch) return Slice{line_base + ref.begin, ref.size};
+    if (!ref.in_scratch()) return Slice{line_base + ref.begin(), ref.size()};
     if (!scratch_base) scratch_base = to_extra(fields_.scratch_text()).begin;
-    return Slice{*scratch_base + ref.begin, ref.size};
+    return Slice{*scratch_base + ref.begin(), ref.size()};
   };
   out.fields_begin = static_cast<uint32_t>(parts_->fields.size());
   for (const CollectedField& field : fields_.fields()) {

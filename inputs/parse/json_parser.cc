@@ -1,11 +1,33 @@
 #include "inputs/parse/json_parser.h"
 
+#include <bit>
 #include <bitset>
 #include <cstdint>
 #include <cstring>
 
 namespace logship {
 namespace {
+
+// The index of the first '"' or '\\' in `s` at or after `pos`, or s.size(). Eight bytes at a
+// time (SWAR): string scanning is most of the parse, and most strings have no escapes.
+size_t find_quote_or_backslash(std::string_view s, size_t pos) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+  for (; pos + 8 <= s.size(); pos += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + pos, 8);
+    if constexpr (std::endian::native == std::endian::big) word = std::byteswap(word);
+    const uint64_t quote = word ^ (kOnes * '"');
+    const uint64_t backslash = word ^ (kOnes * '\\');
+    // A byte's high bit is set where it is zero; a borrow can only mark bytes above the
+    // first zero byte, so the lowest mark is exact.
+    const uint64_t hits =
+        (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighBits;
+    if (hits != 0) return pos + static_cast<size_t>(std::countr_zero(hits) / 8);
+  }
+  while (pos < s.size() && s[pos] != '"' && s[pos] != '\\') ++pos;
+  return pos;
+}
 
 class JsonScanner {
  public:
@@ -238,7 +260,7 @@ class JsonScanner {
     const size_t start = pos_;
     const char* base = s_.data();
     // Fast path: find the closing quote or the first backslash.
-    while (pos_ < s_.size() && base[pos_] != '"' && base[pos_] != '\\') ++pos_;
+    pos_ = find_quote_or_backslash(s_, pos_);
     if (at_end()) return false;
     if (base[pos_] == '"') {
       out = out_.in_line(start, pos_ - start);

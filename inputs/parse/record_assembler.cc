@@ -48,6 +48,19 @@ std::optional<RecordAssembler::Piece> RecordAssembler::decode(std::string_view b
 
 void RecordAssembler::push(std::string_view buffer, const Record& line, RecordSink& sink,
                            ParseStats& stats) {
+  if (format_ == LineFormat::kPlain && multiline_.mode == MultilineMode::kOff) {
+    // Nothing to unwrap or join: the line goes out as it is, without the Pending (and its
+    // strings) of the general path.
+    sink.emit({view(buffer, line.line),
+               line.line,
+               line.file_offset,
+               line.end_offset(),
+               line.timestamp_ns,
+               std::nullopt,
+               {},
+               false});
+    return;
+  }
   const auto piece = decode(buffer, line);
   if (!piece) {
     // Not a container line: ship it raw, after what was held so order is kept.

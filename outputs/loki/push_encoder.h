@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "outputs/loki/loki_config.h"
@@ -24,9 +23,14 @@ struct StreamLabels {
 
 class PushRequestBuilder {
  public:
-  explicit PushRequestBuilder(LokiEncoding encoding) : encoding_(encoding) {}
+  // Entries are encoded into one buffer of `capacity` bytes, reserved at the first add()
+  // and kept across clear() (size it to batch_bytes plus a line): one copy of each line and
+  // no regrowth. A request that outgrew it gives the excess back on clear().
+  explicit PushRequestBuilder(LokiEncoding encoding, size_t capacity = 0)
+      : encoding_(encoding), capacity_(capacity) {}
 
-  // `stream_id` identifies the stream within this request; `labels` must outlive finish().
+  // `stream_id` identifies the stream (small, dense ids: it indexes a table);
+  // `labels` must outlive finish().
   void add(uint32_t stream_id, const StreamLabels& labels, int64_t timestamp_ns,
            std::string_view line);
 
@@ -39,25 +43,34 @@ class PushRequestBuilder {
   // Writes the request body (snappy(protobuf) or JSON) into `body`, replacing its content
   // but reusing its capacity.
   void encode(std::string& body) const;
-  // Empties the builder, keeping up to `keep_bytes` of buffer capacity for the next
-  // request (no reallocation in steady state; streams that moved on do not pin memory).
-  void clear(size_t keep_bytes);
+  // Empties the builder, keeping its buffers for the next request.
+  void clear();
 
  private:
+  // A stretch of encoded entries of one stream, consecutive in `encoded_`.
+  struct Run {
+    size_t begin = 0;
+    size_t end = 0;
+  };
   struct StreamPart {
+    uint32_t stream_id = 0;
     const StreamLabels* labels = nullptr;
-    std::string entries;  // encoded entries, in order
+    std::vector<Run> runs;  // in order
   };
   StreamPart& part(uint32_t stream_id, const StreamLabels& labels);
   void encode_protobuf(std::string& body) const;
   void encode_json(std::string& body) const;
 
   LokiEncoding encoding_;
-  // parts_[0, used_) are this request's streams; the rest are spare buffers.
+  size_t capacity_;
+  // Every entry of the request in the order added; streams refer to it by runs, so a
+  // stream's entries need not be contiguous (streams interleave within a file).
+  std::string encoded_;
+  // parts_[0, used_) are this request's streams; the rest keep their runs' capacity.
   std::vector<StreamPart> parts_;
   size_t used_ = 0;
-  std::unordered_map<uint32_t, size_t> index_;
-  uint32_t last_stream_ = 0;
+  // stream id -> 1 + its index in parts_ (0: not in this request).
+  std::vector<uint32_t> part_of_stream_;
   size_t last_part_ = SIZE_MAX;
   uint64_t entries_ = 0;
   uint64_t bytes_ = 0;

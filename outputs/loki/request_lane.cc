@@ -28,11 +28,14 @@ bool RetryGate::wait_open(std::stop_token stop) {
   return !stop.stop_requested();
 }
 
+RequestLane::Request::Request(const LokiOutputConfig& config)
+    : builder(config.encoding, static_cast<size_t>(config.batch_bytes) + kLineSlack) {}
+
 RequestLane::RequestLane(LaneShared shared, std::unique_ptr<HttpTransport> transport, uint64_t seed)
     : shared_(shared),
       transport_(std::move(transport)),
       seed_(seed),
-      open_(shared.config.encoding),
+      open_(shared.config),
       thread_([this](std::stop_token stop) { run(stop); }) {}
 
 RequestLane::~RequestLane() {
@@ -43,7 +46,7 @@ RequestLane::~RequestLane() {
 bool RequestLane::append(std::unique_lock<std::mutex>& lock,
                          const std::shared_ptr<PendingBatch>& batch, uint32_t stream_id,
                          const StreamLabels& labels, int64_t timestamp_ns, std::string_view line,
-                         std::stop_token stop) {
+                         const std::stop_token& stop) {
   if (open_.builder.empty()) {
     open_.opened = Clock::now();
     work_.notify_one();  // starts the linger clock in the lane thread
@@ -91,19 +94,19 @@ bool RequestLane::next_request(std::stop_token stop, Request& out) {
 }
 
 RequestLane::Request RequestLane::fresh_request() {
-  if (spares_.empty()) return Request(shared_.config.encoding);
+  if (spares_.empty()) return Request(shared_.config);
   Request request = std::move(spares_.back());
   spares_.pop_back();
   return request;
 }
 
 void RequestLane::run(std::stop_token stop) {
-  Request request(shared_.config.encoding);
+  Request request(shared_.config);
   while (next_request(stop, request)) {
     deliver(request, stop);
     // Drops parts abandoned on shutdown; keeps the buffers for a later request.
     request.batches.clear();
-    request.builder.clear(shared_.config.batch_bytes + kLineSlack);
+    request.builder.clear();
     std::lock_guard lock(mutex_);
     // Open, sealed and in flight: a lane needs three; one spare keeps that allocation-free.
     if (spares_.empty()) spares_.push_back(std::move(request));

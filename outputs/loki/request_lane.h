@@ -55,16 +55,18 @@ class RequestLane {
 
   // The send() thread holds this lock across consecutive append() calls.
   std::unique_lock<std::mutex> lock() { return std::unique_lock(mutex_); }
-  // Adds one entry; false when `stop` came while waiting for room.
+  // Adds one entry; false when `stop` came while waiting for room. `stop` by reference:
+  // copying a stop_token per entry is two atomic operations on its shared state, which
+  // was an eighth of the output thread's time.
   bool append(std::unique_lock<std::mutex>& lock, const std::shared_ptr<PendingBatch>& batch,
               uint32_t stream_id, const StreamLabels& labels, int64_t timestamp_ns,
-              std::string_view line, std::stop_token stop);
+              std::string_view line, const std::stop_token& stop);
   // Seals the open request now and every later one without waiting for linger.
   void flush();
 
  private:
   struct Request {
-    explicit Request(LokiEncoding encoding) : builder(encoding) {}
+    explicit Request(const LokiOutputConfig& config);
     PushRequestBuilder builder;
     std::vector<std::shared_ptr<PendingBatch>> batches;
     std::chrono::steady_clock::time_point opened;

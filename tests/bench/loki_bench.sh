@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# File -> Loki benchmark (issue 6): logship tails a JSON corpus into loki_receiver, once
-# with one label set and once with ten (templated from a parsed field). Prints MB/s, the
-# ratio to `wc -l` on the same warm files, logship's CPU s/GiB, peak RSS against
-# memory_limit, and the receiver's own ceiling (bytes per receiver CPU second), so it is
-# visibly not the bottleneck. Also runs loki_output_bench: the output alone.
+# File -> Loki benchmark (issue 6): logship ships a JSON corpus into loki_receiver with one
+# label set and with ten, each both without parsing (--parser none) and with the JSON
+# parser. Ten label sets without parsing come from ten inputs of `logship run`, each with
+# its own static label over a tenth of the corpus; with the parser they are templated
+# from a field (`svc={fields.svc}`). Prints MB/s, the ratio to `wc -l` on the same warm
+# files, logship's CPU s/GiB, peak RSS against memory_limit, and the receiver's own
+# ceiling (bytes per receiver CPU second), so it is visibly not the bottleneck. Also runs
+# loki_output_bench: the output alone.
 #
 # Usage: tests/bench/loki_bench.sh [BUILD_DIR]   (default build/release)
 # Env:   SIZE_MB (default 1024), BENCH_DIR (default /tmp/logship-loki-bench),
@@ -61,25 +64,35 @@ wc_s=$(echo "$(date +%s.%N) - $start" | bc -l)
 ticks=$(getconf CLK_TCK)
 cpu_of() { awk -v t="$ticks" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 
-run_case() {
-  local name=$1
-  shift
+# The same bytes in ten files, for the ten-input case.
+mkdir -p "$dir/ten"
+if [ ! -f "$dir/ten/.done-$size_mb" ]; then
+  rm -f "$dir"/ten/part*.log "$dir"/ten/.done-*
+  cat "${files[@]}" > "$dir/ten/all"
+  (cd "$dir/ten" && split -n l/10 -d --additional-suffix=.log all part && rm all)
+  touch "$dir/ten/.done-$size_mb"
+fi
+ten_files=("$dir"/ten/part*.log)
+cat "${ten_files[@]}" > /dev/null
+lines=$(cat "${files[@]}" | wc -l)
+
+# Starts a receiver; sets receiver_pid and port.
+start_receiver() {
   coproc RECEIVER { exec "$receiver"; }
-  local receiver_pid=$RECEIVER_PID port
+  receiver_pid=$RECEIVER_PID
   read -r port <&"${RECEIVER[0]}"
-  local log=$dir/time.$name
-  /usr/bin/time -f "%e %U %S %M" -o "$log" "$logship" tail --from-head --parser json \
-    --memory-limit "$memory_limit" --output loki \
-    --loki-url "http://127.0.0.1:$port/loki/api/v1/push" "$@" -- "${files[@]}" \
-    > /dev/null 2> "$dir/stderr.$name" || { echo "$name: logship failed:"; cat "$dir/stderr.$name"; }
-  local stats receiver_cpu
-  stats=$(python3 -c "import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:$port/stats').read().decode())")
+}
+receiver_stats() {
+  python3 -c "import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:$port/stats').read().decode())"
+}
+
+# Prints one result line. Args: name wall user sys rss_kb stats
+report() {
+  local receiver_cpu
   receiver_cpu=$(cpu_of "$receiver_pid")
   kill "$receiver_pid" 2> /dev/null || true
   wait "$receiver_pid" 2> /dev/null || true
-  read -r wall user sys rss_kb < "$log"
-  python3 - "$name" "$bytes" "$wall" "$user" "$sys" "$rss_kb" "$wc_s" "$receiver_cpu" \
-    "$memory_limit" "$stats" <<'PY'
+  python3 - "$1" "$bytes" "$2" "$3" "$4" "$5" "$wc_s" "$receiver_cpu" "$memory_limit" "$6" <<'PY'
 import json, sys
 name, size, wall, user, sys_s, rss_kb, wc_s, rcpu, limit, stats = sys.argv[1:]
 size, wall, cpu, rss, wc_s, rcpu = (int(size), float(wall), float(user) + float(sys_s),
@@ -96,9 +109,67 @@ print(f"{name}: {size / 1e6 / wall:.0f} MB/s ({wall:.2f} s; wc -l {wc_s:.2f} s, 
 PY
 }
 
-echo "corpus: $((bytes / 1048576)) MiB in ${#files[@]} files, memory_limit $memory_limit"
-run_case one_label_set --label=job=bench
-run_case ten_label_sets --label=job=bench "--label=svc={fields.svc}"
+# `logship tail` over the four files. Args: name parser [logship args...]
+tail_case() {
+  local name=$1 parser=$2
+  shift 2
+  start_receiver
+  local log=$dir/time.$name
+  /usr/bin/time -f "%e %U %S %M" -o "$log" "$logship" tail --from-head --parser "$parser" \
+    --memory-limit "$memory_limit" --output loki \
+    --loki-url "http://127.0.0.1:$port/loki/api/v1/push" "$@" -- "${files[@]}" \
+    > /dev/null 2> "$dir/stderr.$name" || { echo "$name: logship failed:"; cat "$dir/stderr.$name"; }
+  local wall user sys rss_kb
+  read -r wall user sys rss_kb < "$log"
+  report "$name" "$wall" "$user" "$sys" "$rss_kb" "$(receiver_stats)"
+}
+
+# `logship run` with ten inputs, one file and one static label each, until the receiver
+# holds every line; then SIGTERM (its drain and exit count in the CPU time, not the wall).
+ten_inputs_case() {
+  local name=$1
+  start_receiver
+  local config=$dir/ten.toml data=$dir/ten-data
+  rm -rf "$data"
+  mkdir -p "$data"
+  {
+    printf '[agent]\ndata_dir = "%s"\nmemory_limit = "%s"\nmetrics_listen = ""\n' \
+      "$data" "$memory_limit"
+    local i names=""
+    for i in "${!ten_files[@]}"; do
+      printf '[[inputs]]\nname = "part%d"\npaths = ["%s"]\nstart_at = "head"\n' "$i" "${ten_files[$i]}"
+      printf 'labels = { job = "bench", part = "%d" }\n' "$i"
+      names+="\"part$i\","
+    done
+    printf '[[outputs]]\nname = "loki"\ntype = "loki"\ninputs = [%s]\n' "${names%,}"
+    printf 'url = "http://127.0.0.1:%s/loki/api/v1/push"\n' "$port"
+  } > "$config"
+  local log=$dir/time.$name
+  local start
+  start=$(date +%s.%N)
+  /usr/bin/time -f "%e %U %S %M" -o "$log" "$logship" run -c "$config" \
+    > /dev/null 2> "$dir/stderr.$name" &
+  local time_pid=$!
+  local stats
+  while stats=$(receiver_stats) &&
+    [ "$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['accepted_entries'])" "$stats")" -lt "$lines" ]; do
+    kill -0 "$time_pid" 2> /dev/null || { echo "$name: logship exited:"; cat "$dir/stderr.$name"; break; }
+    sleep 0.05
+  done
+  local wall
+  wall=$(echo "$(date +%s.%N) - $start" | bc -l)
+  kill -TERM "$(pgrep -P "$time_pid")" 2> /dev/null || true
+  wait "$time_pid" || true
+  local user sys rss_kb
+  read -r _ user sys rss_kb < "$log"
+  report "$name" "$wall" "$user" "$sys" "$rss_kb" "$stats"
+}
+
+echo "corpus: $((bytes / 1048576)) MiB in ${#files[@]} files ($lines lines), memory_limit $memory_limit"
+tail_case one_label_set_raw none --label=job=bench
+ten_inputs_case ten_label_sets_raw_ten_inputs
+tail_case one_label_set_json json --label=job=bench
+tail_case ten_label_sets_json json --label=job=bench "--label=svc={fields.svc}"
 
 if [ -x "$output_bench" ]; then
   coproc RECEIVER { exec "$receiver"; }

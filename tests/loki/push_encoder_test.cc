@@ -20,7 +20,7 @@ TEST_CASE("protobuf push: streams keep their entries in order, decoded independe
   CHECK(builder.bytes() > 0);
   std::string body;
   builder.encode(body);
-  builder.clear(1 << 20);
+  builder.clear();
   CHECK(builder.empty());
 
   std::string scratch;
@@ -85,7 +85,7 @@ TEST_CASE("a cleared builder encodes only what was added after, reusing its buff
   PushRequestBuilder builder(LokiEncoding::kProtobuf);
   builder.add(1, kApp, 10, "old");
   builder.add(2, kDb, 11, "old too");
-  builder.clear(1 << 20);
+  builder.clear();
   builder.add(2, kDb, 12, "new");
   std::string body = "previous content";
   builder.encode(body);

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "tests/parse/test_support.h"
 
 namespace logship {
@@ -48,6 +50,42 @@ TEST_CASE("JSON duplicate keys keep the last value") {
   CHECK(field_map(f)["a"] == "3");
 }
 
+TEST_CASE("JSON keeps one field per distinct key among many, however each key is spelled") {
+  // More keys than add() has filter bits, and keys spelled with escapes (decoded into the
+  // scratch text) must still find their plain twins.
+  std::string line = "{";
+  for (int i = 0; i < 100; ++i) line += "\"k" + std::to_string(i) + "\":1,";
+  for (int i = 0; i < 100; i += 7) line += "\"\\u006b" + std::to_string(i) + "\":2,";
+  line += "\"last\":3}";
+  FieldCollector f;
+  REQUIRE(parse_json(line, f));
+  CHECK(f.fields().size() == 101);
+  auto m = field_map(f);
+  for (int i = 0; i < 100; ++i) {
+    CAPTURE(i);
+    CHECK(m["k" + std::to_string(i)] == (i % 7 == 0 ? "2" : "1"));
+  }
+}
+
+TEST_CASE("JSON strings end at their quote or first escape wherever it falls in a word") {
+  FieldCollector f;
+  for (size_t n = 0; n < 20; ++n) {
+    CAPTURE(n);
+    const std::string run(n, 'x');
+    const std::string utf8_run = std::string(n / 2, 'x') + "\xC3\xA9";
+    // The collector refers into the line: keep it alive while the fields are read.
+    const std::string line =
+        "{\"a\":\"" + run + "\",\"b\":\"" + run + "\\\"y\",\"c\":\"" + utf8_run + "\"}";
+    REQUIRE(parse_json(line, f));
+    auto m = field_map(f);
+    CHECK(m["a"] == run);
+    CHECK(m["b"] == run + "\"y");
+    CHECK(m["c"] == utf8_run);
+    const std::string unterminated = "{\"a\":\"" + run;
+    CHECK_FALSE(parse_json(unterminated, f));
+  }
+}
+
 TEST_CASE("JSON that is truncated or not an object fails without reading past it") {
   FieldCollector f;
   for (const char* bad :
@@ -73,7 +111,7 @@ TEST_CASE("JSON nesting deeper than the limit fails instead of recursing") {
 TEST_CASE("JSON strings without escapes are not copied") {
   FieldCollector f;
   REQUIRE(parse_json(R"({"k":"v"})", f));
-  CHECK_FALSE(f.fields()[0].value.in_scratch);
+  CHECK_FALSE(f.fields()[0].value.in_scratch());
   CHECK(f.scratch_text().empty());
 }
 

@@ -9,8 +9,8 @@
 namespace logship::fuzz {
 
 inline void check_ref(const FieldCollector& fields, TextRef ref) {
-  const size_t limit = ref.in_scratch ? fields.scratch_text().size() : fields.line().size();
-  if (ref.begin > limit || ref.size > limit - ref.begin) std::abort();
+  const size_t limit = ref.in_scratch() ? fields.scratch_text().size() : fields.line().size();
+  if (ref.begin() > limit || ref.size() > limit - ref.begin()) std::abort();
 }
 
 inline void check_fields(const FieldCollector& fields) {
