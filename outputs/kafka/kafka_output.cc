@@ -37,9 +37,11 @@ struct KafkaOutput::InFlight {
   KafkaOutput* output;
   Batch batch;
   std::vector<MessageRef> refs;
-  std::string encoded;                // JSON values, format = "json"
-  std::vector<Slice> values;          // where each record's value is in `encoded`
-  rd_kafka_topic_t* topic = nullptr;  // when the topic does not depend on the record
+  std::string encoded;                 // JSON values, format = "json"
+  std::vector<Slice> values;           // where each record's value is in `encoded`
+  rd_kafka_topic_t* topic = nullptr;   // when the topic does not depend on the record
+  uint32_t partition_seed = 0;         // keyless: where partition_of_batch() starts looking
+  std::atomic<int32_t> partition{-1};  // keyless: the partition chosen for every message
   uint64_t cost = 0;
   std::atomic<uint32_t> remaining{0};
   std::atomic<bool> rejected{false};
@@ -162,9 +164,18 @@ Result<void> KafkaOutput::send(Batch batch, std::stop_token stop) {
     return make_error(ErrorCode::kShutdown, "kafka output: stopped while brokers were busy");
   }
   flight->remaining = static_cast<uint32_t>(count);
+  flight->partition_seed = next_partition_++;
   // From here the messages own the batch: the last one to finish deletes it, possibly on
-  // the poll thread before this loop ends, so `flight` is not touched after its last ref.
+  // the poll thread before the produce calls return, so `flight` is not touched after its
+  // last message is handed over.
   InFlight* owned = flight.release();
+  // rd_kafka_produce_batch() takes the clock, the topic lock and the partitioner's state
+  // once per batch instead of once per message; it cannot carry headers, and a topic that
+  // depends on the record needs one call per message.
+  if (owned->topic != nullptr && !config_.label_headers) {
+    produce_batch(*owned, stop);
+    return {};
+  }
   MessageRef* refs = owned->refs.data();
   for (size_t i = 0; i < count; ++i) {
     int err = produce(refs[i]);
@@ -179,6 +190,57 @@ Result<void> KafkaOutput::send(Batch batch, std::stop_token stop) {
   return {};
 }
 
+void KafkaOutput::produce_batch(InFlight& flight, std::stop_token stop) {
+  const Batch& batch = flight.batch;
+  const auto records = batch.records();
+  MessageRef* refs = flight.refs.data();
+  rd_kafka_topic_t* topic = flight.topic;
+  batch_messages_.resize(records.size());
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    rd_kafka_message_t& message = batch_messages_[i];
+    const std::string_view value = value_of(flight, i);
+    const std::string_view key = record_key(batch, records[i], config_.key_field);
+    message = {};
+    message.payload = const_cast<char*>(value.data());  // not copied, not freed: no flags
+    message.len = value.size();
+    message.key = key.empty() ? nullptr : const_cast<char*>(key.data());  // keys are copied
+    message.key_len = key.size();
+    message._private = &refs[i];
+  }
+  // Only this thread's array is read after the call: a message handed over may already
+  // have been delivered and its batch deleted. Those still failed keep the batch alive.
+  size_t next = 0;
+  const size_t count = records.size();
+  while (next < count) {
+    rd_kafka_produce_batch(topic, RD_KAFKA_PARTITION_UA, 0, &batch_messages_[next],
+                           static_cast<int>(count - next));
+    for (; next < count; ++next) {
+      const rd_kafka_message_t& message = batch_messages_[next];
+      if (message.err == RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
+      if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        finish_message(*static_cast<MessageRef*>(message._private), message.err);
+      }
+    }
+    if (next == count) break;
+    if (stop.stop_requested()) {
+      // Past a full queue at shutdown: the retry path decides (abandoned when stopping).
+      for (; next < count; ++next) {
+        finish_message(*static_cast<MessageRef*>(batch_messages_[next]._private),
+                       RD_KAFKA_RESP_ERR__QUEUE_FULL);
+      }
+      break;
+    }
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, stop, 10ms, [] { return false; });
+  }
+}
+
+std::string_view KafkaOutput::value_of(const InFlight& flight, uint32_t index) const {
+  if (flight.values.empty()) return flight.batch.line(flight.batch.records()[index]);
+  return std::string_view(flight.encoded)
+      .substr(flight.values[index].begin, flight.values[index].size);
+}
+
 int KafkaOutput::produce(MessageRef& ref) {
   InFlight& flight = *ref.flight;
   const Batch& batch = flight.batch;
@@ -189,10 +251,7 @@ int KafkaOutput::produce(MessageRef& ref) {
     topic_.render(batch, record, name);
     topic = topic_handle(name);
   }
-  std::string_view value = flight.values.empty() ? batch.line(record)
-                                                 : std::string_view(flight.encoded)
-                                                       .substr(flight.values[ref.index].begin,
-                                                               flight.values[ref.index].size);
+  std::string_view value = value_of(flight, ref.index);
   std::string_view key = record_key(batch, record, config_.key_field);
 
   rd_kafka_vu_t args[5];
@@ -278,9 +337,39 @@ rd_kafka_topic_t* KafkaOutput::topic_handle(const std::string& name) {
   std::lock_guard lock(topics_mutex_);
   auto it = topics_.find(name);
   if (it != topics_.end()) return it->second;
-  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_.get(), name.c_str(), nullptr);
+  rd_kafka_topic_conf_t* conf = nullptr;
+  if (config_.key_field.empty()) {
+    conf = rd_kafka_topic_conf_new();
+    rd_kafka_topic_conf_set_partitioner_cb(conf, &KafkaOutput::partition_of_batch);
+  }
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_.get(), name.c_str(), conf);
   topics_.emplace(name, handle);
   return handle;
+}
+
+// Keyless messages: all of a batch's messages go to one partition, and batches take turns
+// over the partitions that have a leader. Like librdkafka's sticky partitioner this fills
+// a few large ProduceRequests instead of many small ones, without its clock read and
+// random pick per message; and every partition gets batches at once, so the idempotent
+// producer's limit of one request in flight per partition does not serialise them all.
+int32_t KafkaOutput::partition_of_batch(const rd_kafka_topic_t* topic, const void*, size_t,
+                                        int32_t partitions, void*, void* message_opaque) {
+  InFlight& flight = *static_cast<MessageRef*>(message_opaque)->flight;
+  const int32_t chosen = flight.partition.load(std::memory_order_relaxed);
+  if (chosen >= 0 && chosen < partitions) return chosen;
+  const auto first =
+      static_cast<int32_t>(flight.partition_seed % static_cast<uint32_t>(partitions));
+  int32_t partition = first;
+  for (int32_t i = 0; i < partitions; ++i) {
+    const int32_t candidate = (first + i) % partitions;
+    if (rd_kafka_topic_partition_available(topic, candidate)) {
+      partition = candidate;
+      break;
+    }
+  }
+  // Racing choices (send() and a retry) are equally valid: either one is kept.
+  flight.partition.store(partition, std::memory_order_relaxed);
+  return partition;
 }
 
 void KafkaOutput::poll_loop(std::stop_token stop) {
@@ -305,6 +394,8 @@ void KafkaOutput::retry_due(Clock::time_point now) {
     }
   }
   for (size_t i = 0; i < due.size(); ++i) {
+    // Choose the batch's partition again: the one it had may have lost its leader.
+    due[i]->flight->partition.store(-1, std::memory_order_relaxed);
     int err = produce(*due[i]);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       // librdkafka is full of older messages: put the rest back in order, try next round.

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "agent/memory_budget.h"
 #include "outputs/kafka/kafka_config.h"
@@ -76,12 +77,16 @@ class KafkaOutput final : public Output {
   Result<void> start();
   void poll_loop(std::stop_token stop);
   void retry_due(std::chrono::steady_clock::time_point now);
+  void produce_batch(InFlight& flight, std::stop_token stop);
   int produce(MessageRef& ref);
+  std::string_view value_of(const InFlight& flight, uint32_t index) const;
   void finish_message(MessageRef& ref, int err);
   void complete(MessageRef& ref);
   rd_kafka_topic_s* topic_handle(const std::string& name);
   bool wait_for_room(uint64_t cost, std::stop_token stop);
 
+  static int32_t partition_of_batch(const rd_kafka_topic_s* topic, const void* key, size_t key_size,
+                                    int32_t partitions, void* topic_opaque, void* message_opaque);
   static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
   static void on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque);
   static void on_log(const rd_kafka_s* rk, int level, const char* facility, const char* buf);
@@ -96,6 +101,11 @@ class KafkaOutput final : public Output {
   std::unique_ptr<rd_kafka_s, void (*)(rd_kafka_s*)> producer_;
   std::mutex topics_mutex_;
   std::map<std::string, rd_kafka_topic_s*, std::less<>> topics_;
+
+  // Output thread only: the messages handed to rd_kafka_produce_batch(), reused per batch,
+  // and the round-robin partition choice of keyless batches.
+  std::vector<rd_kafka_message_s> batch_messages_;
+  uint32_t next_partition_ = 0;
 
   std::mutex mutex_;  // guards the in-flight totals and fatal_error_
   std::condition_variable_any changed_;
