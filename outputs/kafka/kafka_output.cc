@@ -115,7 +115,17 @@ KafkaOutput::~KafkaOutput() {
     ref->flight->abandoned = true;
     complete(*ref);
   }
+  // Batches never (fully) handed to librdkafka: their remaining messages are abandoned.
+  if (producing_ != nullptr) abandon_from(*producing_, handed_over_);
+  for (InFlight* flight : pending_) abandon_from(*flight, 0);
   for (auto& [name, handle] : topics_) rd_kafka_topic_destroy(handle);
+}
+
+void KafkaOutput::abandon_from(InFlight& flight, size_t first) {
+  flight.abandoned = true;
+  const size_t count = flight.refs.size();
+  MessageRef* refs = flight.refs.data();
+  for (size_t i = first; i < count; ++i) complete(refs[i]);  // the last deletes `flight`
 }
 
 bool KafkaOutput::wait_for_room(uint64_t cost, std::stop_token stop) {
@@ -165,74 +175,70 @@ Result<void> KafkaOutput::send(Batch batch, std::stop_token stop) {
   }
   flight->remaining = static_cast<uint32_t>(count);
   flight->partition_seed = next_partition_++;
-  // From here the messages own the batch: the last one to finish deletes it, possibly on
-  // the poll thread before the produce calls return, so `flight` is not touched after its
-  // last message is handed over.
-  InFlight* owned = flight.release();
-  // rd_kafka_produce_batch() takes the clock, the topic lock and the partitioner's state
-  // once per batch instead of once per message; it cannot carry headers, and a topic that
-  // depends on the record needs one call per message.
-  if (owned->topic != nullptr && !config_.label_headers) {
-    produce_batch(*owned, stop);
-    return {};
+  {
+    std::lock_guard lock(pending_mutex_);
+    pending_.push_back(flight.release());
   }
-  MessageRef* refs = owned->refs.data();
-  for (size_t i = 0; i < count; ++i) {
-    int err = produce(refs[i]);
-    while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stop.stop_requested()) {
-      std::unique_lock lock(mutex_);
-      changed_.wait_for(lock, stop, 10ms, [] { return false; });
-      lock.unlock();
-      err = produce(refs[i]);
-    }
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) finish_message(refs[i], err);
-  }
+  rd_kafka_yield(producer_.get());  // wakes the poll thread out of rd_kafka_poll()
   return {};
 }
 
-void KafkaOutput::produce_batch(InFlight& flight, std::stop_token stop) {
-  const Batch& batch = flight.batch;
-  const auto records = batch.records();
+bool KafkaOutput::produce_pending() {
+  while (true) {
+    if (producing_ == nullptr) {
+      std::lock_guard lock(pending_mutex_);
+      if (pending_.empty()) return true;
+      producing_ = pending_.front();
+      pending_.pop_front();
+      handed_over_ = 0;
+    }
+    if (!hand_over(*producing_)) return false;
+    producing_ = nullptr;
+  }
+}
+
+bool KafkaOutput::hand_over(InFlight& flight) {
+  // The last message to finish deletes the batch, here if its produce call fails, so
+  // nothing of `flight` is read once its last message is handed over.
+  const size_t count = flight.refs.size();
   MessageRef* refs = flight.refs.data();
-  rd_kafka_topic_t* topic = flight.topic;
-  batch_messages_.resize(records.size());
-  for (uint32_t i = 0; i < records.size(); ++i) {
-    rd_kafka_message_t& message = batch_messages_[i];
-    const std::string_view value = value_of(flight, i);
-    const std::string_view key = record_key(batch, records[i], config_.key_field);
-    message = {};
-    message.payload = const_cast<char*>(value.data());  // not copied, not freed: no flags
-    message.len = value.size();
-    message.key = key.empty() ? nullptr : const_cast<char*>(key.data());  // keys are copied
-    message.key_len = key.size();
-    message._private = &refs[i];
-  }
-  // Only this thread's array is read after the call: a message handed over may already
-  // have been delivered and its batch deleted. Those still failed keep the batch alive.
-  size_t next = 0;
-  const size_t count = records.size();
-  while (next < count) {
-    rd_kafka_produce_batch(topic, RD_KAFKA_PARTITION_UA, 0, &batch_messages_[next],
-                           static_cast<int>(count - next));
-    for (; next < count; ++next) {
-      const rd_kafka_message_t& message = batch_messages_[next];
-      if (message.err == RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
-      if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        finish_message(*static_cast<MessageRef*>(message._private), message.err);
-      }
+  // rd_kafka_produce_batch() takes the clock, the topic lock and the partitioner's state
+  // once per batch instead of once per message; it cannot carry headers, and a topic that
+  // depends on the record needs one call per message.
+  if (flight.topic == nullptr || config_.label_headers) {
+    for (; handed_over_ < count; ++handed_over_) {
+      const int err = produce(refs[handed_over_]);
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) finish_message(refs[handed_over_], err);
     }
-    if (next == count) break;
-    if (stop.stop_requested()) {
-      // Past a full queue at shutdown: the retry path decides (abandoned when stopping).
-      for (; next < count; ++next) {
-        finish_message(*static_cast<MessageRef*>(batch_messages_[next]._private),
-                       RD_KAFKA_RESP_ERR__QUEUE_FULL);
-      }
-      break;
-    }
-    std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, stop, 10ms, [] { return false; });
+    return true;
   }
+  if (handed_over_ == 0) {
+    const Batch& batch = flight.batch;
+    const auto records = batch.records();
+    batch_messages_.resize(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      rd_kafka_message_t& message = batch_messages_[i];
+      const std::string_view value = value_of(flight, i);
+      const std::string_view key = record_key(batch, records[i], config_.key_field);
+      message = {};
+      message.payload = const_cast<char*>(value.data());  // not copied, not freed: no flags
+      message.len = value.size();
+      message.key = key.empty() ? nullptr : const_cast<char*>(key.data());  // keys are copied
+      message.key_len = key.size();
+      message._private = &refs[i];
+    }
+  }
+  rd_kafka_produce_batch(flight.topic, RD_KAFKA_PARTITION_UA, 0, &batch_messages_[handed_over_],
+                         static_cast<int>(count - handed_over_));
+  for (; handed_over_ < count; ++handed_over_) {
+    const rd_kafka_message_t& message = batch_messages_[handed_over_];
+    if (message.err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
+    if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      finish_message(*static_cast<MessageRef*>(message._private), message.err);
+    }
+  }
+  return true;
 }
 
 std::string_view KafkaOutput::value_of(const InFlight& flight, uint32_t index) const {
@@ -374,7 +380,11 @@ int32_t KafkaOutput::partition_of_batch(const rd_kafka_topic_t* topic, const voi
 
 void KafkaOutput::poll_loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
-    int timeout_ms = 100;
+    // Producing here rather than in send() keeps librdkafka's per-message allocation, its
+    // queue accounting and their release in delivery reports on one thread: shared with
+    // the output thread, their malloc arena and locks were contended once per message
+    // (futex calls and cache-line transfers).
+    int timeout_ms = produce_pending() ? 100 : 10;  // 10: librdkafka's queue is full
     {
       std::lock_guard lock(retry_mutex_);
       if (!retries_.empty()) timeout_ms = 10;

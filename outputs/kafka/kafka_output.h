@@ -7,8 +7,9 @@
 // is dropped. Message values point into the batch's buffer (no copy); librdkafka's own
 // per-message state, keys and JSON values are bounded by `buffer_bytes`, which is reserved
 // from the agent's memory budget up front, and send() blocks while it is spent.
-// Thread: send() and drain() from the pipeline's output thread; delivery reports and retries
-// on the poll thread this object owns; events may be raised from librdkafka's threads.
+// Thread: send() and drain() from the pipeline's output thread; send() queues the batch for
+// the poll thread this object owns, which hands it to librdkafka, serves delivery reports
+// and produces retries; events may be raised from librdkafka's threads.
 
 #include <atomic>
 #include <chrono>
@@ -77,7 +78,9 @@ class KafkaOutput final : public Output {
   Result<void> start();
   void poll_loop(std::stop_token stop);
   void retry_due(std::chrono::steady_clock::time_point now);
-  void produce_batch(InFlight& flight, std::stop_token stop);
+  bool produce_pending();
+  bool hand_over(InFlight& flight);
+  void abandon_from(InFlight& flight, size_t first);
   int produce(MessageRef& ref);
   std::string_view value_of(const InFlight& flight, uint32_t index) const;
   void finish_message(MessageRef& ref, int err);
@@ -102,10 +105,16 @@ class KafkaOutput final : public Output {
   std::mutex topics_mutex_;
   std::map<std::string, rd_kafka_topic_s*, std::less<>> topics_;
 
-  // Output thread only: the messages handed to rd_kafka_produce_batch(), reused per batch,
-  // and the round-robin partition choice of keyless batches.
+  uint32_t next_partition_ = 0;  // output thread: the round-robin start of keyless batches
+
+  // Batches sent and waiting for the poll thread to hand them to librdkafka.
+  std::mutex pending_mutex_;
+  std::deque<InFlight*> pending_;
+  // Poll thread only: the batch being handed over (librdkafka's queue was full), how many
+  // of its messages are, and the array given to rd_kafka_produce_batch(), reused.
+  InFlight* producing_ = nullptr;
+  size_t handed_over_ = 0;
   std::vector<rd_kafka_message_s> batch_messages_;
-  uint32_t next_partition_ = 0;
 
   std::mutex mutex_;  // guards the in-flight totals and fatal_error_
   std::condition_variable_any changed_;
