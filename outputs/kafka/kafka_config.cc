@@ -105,10 +105,9 @@ Result<KafkaConfPtr> make_producer_conf(const KafkaOutputConfig& config, uint64_
       {"queue.buffering.max.kbytes", "2097151"},
       {"batch.size", std::to_string(kDefaultBatchSize)},
       {"linger.ms", std::to_string(kDefaultLingerMs)},
-      // Without a key the output's own partitioner keeps each batch on one partition
-      // (kafka_output.cc); librdkafka only consults it for keyless messages when its
-      // time-based sticky partitioner is off.
-      {"sticky.partitioning.linger.ms", config.key_field.empty() ? "0" : "10"},
+      // The output's own partitioner (kafka_output.cc) is only consulted for keyless
+      // messages when librdkafka's time-based sticky partitioner is off.
+      {"sticky.partitioning.linger.ms", partitions_by_batch(config) ? "0" : "10"},
   };
   if (config.compression == KafkaCompression::kZstd) {
     if (auto ok = set(conf.get(), "compression.level", std::to_string(kDefaultZstdLevel)); !ok) {
@@ -122,6 +121,10 @@ Result<KafkaConfPtr> make_producer_conf(const KafkaOutputConfig& config, uint64_
     if (auto ok = set(conf.get(), name, value); !ok) return std::unexpected(ok.error());
   }
   return conf;
+}
+
+bool partitions_by_batch(const KafkaOutputConfig& config) {
+  return config.key_field.empty() && config.compression == KafkaCompression::kNone;
 }
 
 void format_settings(std::ostream& out, const KafkaOutputConfig& settings) {

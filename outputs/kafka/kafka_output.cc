@@ -344,7 +344,7 @@ rd_kafka_topic_t* KafkaOutput::topic_handle(const std::string& name) {
   auto it = topics_.find(name);
   if (it != topics_.end()) return it->second;
   rd_kafka_topic_conf_t* conf = nullptr;
-  if (config_.key_field.empty()) {
+  if (partitions_by_batch(config_)) {
     conf = rd_kafka_topic_conf_new();
     rd_kafka_topic_conf_set_partitioner_cb(conf, &KafkaOutput::partition_of_batch);
   }
