@@ -37,9 +37,11 @@ struct KafkaOutput::InFlight {
   KafkaOutput* output;
   Batch batch;
   std::vector<MessageRef> refs;
-  std::string encoded;                // JSON values, format = "json"
-  std::vector<Slice> values;          // where each record's value is in `encoded`
-  rd_kafka_topic_t* topic = nullptr;  // when the topic does not depend on the record
+  std::string encoded;                 // JSON values, format = "json"
+  std::vector<Slice> values;           // where each record's value is in `encoded`
+  rd_kafka_topic_t* topic = nullptr;   // when the topic does not depend on the record
+  uint32_t partition_seed = 0;         // keyless: where partition_of_batch() starts looking
+  std::atomic<int32_t> partition{-1};  // keyless: the partition chosen for every message
   uint64_t cost = 0;
   std::atomic<uint32_t> remaining{0};
   std::atomic<bool> rejected{false};
@@ -113,7 +115,17 @@ KafkaOutput::~KafkaOutput() {
     ref->flight->abandoned = true;
     complete(*ref);
   }
+  // Batches never (fully) handed to librdkafka: their remaining messages are abandoned.
+  if (producing_ != nullptr) abandon_from(*producing_, handed_over_);
+  for (InFlight* flight : pending_) abandon_from(*flight, 0);
   for (auto& [name, handle] : topics_) rd_kafka_topic_destroy(handle);
+}
+
+void KafkaOutput::abandon_from(InFlight& flight, size_t first) {
+  flight.abandoned = true;
+  const size_t count = flight.refs.size();
+  MessageRef* refs = flight.refs.data();
+  for (size_t i = first; i < count; ++i) complete(refs[i]);  // the last deletes `flight`
 }
 
 bool KafkaOutput::wait_for_room(uint64_t cost, std::stop_token stop) {
@@ -163,21 +175,77 @@ Result<void> KafkaOutput::send(Batch batch, std::stop_token stop) {
   }
   flight->remaining = static_cast<uint32_t>(count);
   in_flight_messages_.fetch_add(count, std::memory_order_relaxed);
-  // From here the messages own the batch: the last one to finish deletes it, possibly on
-  // the poll thread before this loop ends, so `flight` is not touched after its last ref.
-  InFlight* owned = flight.release();
-  MessageRef* refs = owned->refs.data();
-  for (size_t i = 0; i < count; ++i) {
-    int err = produce(refs[i]);
-    while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stop.stop_requested()) {
-      std::unique_lock lock(mutex_);
-      changed_.wait_for(lock, stop, 10ms, [] { return false; });
-      lock.unlock();
-      err = produce(refs[i]);
-    }
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) finish_message(refs[i], err);
+  flight->partition_seed = next_partition_++;
+  {
+    std::lock_guard lock(pending_mutex_);
+    pending_.push_back(flight.release());
   }
+  rd_kafka_yield(producer_.get());  // wakes the poll thread out of rd_kafka_poll()
   return {};
+}
+
+bool KafkaOutput::produce_pending() {
+  while (true) {
+    if (producing_ == nullptr) {
+      std::lock_guard lock(pending_mutex_);
+      if (pending_.empty()) return true;
+      producing_ = pending_.front();
+      pending_.pop_front();
+      handed_over_ = 0;
+    }
+    if (!hand_over(*producing_)) return false;
+    producing_ = nullptr;
+  }
+}
+
+bool KafkaOutput::hand_over(InFlight& flight) {
+  // The last message to finish deletes the batch, here if its produce call fails, so
+  // nothing of `flight` is read once its last message is handed over.
+  const size_t count = flight.refs.size();
+  MessageRef* refs = flight.refs.data();
+  // rd_kafka_produce_batch() takes the clock, the topic lock and the partitioner's state
+  // once per batch instead of once per message; it cannot carry headers, and a topic that
+  // depends on the record needs one call per message.
+  if (flight.topic == nullptr || config_.label_headers) {
+    for (; handed_over_ < count; ++handed_over_) {
+      const int err = produce(refs[handed_over_]);
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) finish_message(refs[handed_over_], err);
+    }
+    return true;
+  }
+  if (handed_over_ == 0) {
+    const Batch& batch = flight.batch;
+    const auto records = batch.records();
+    batch_messages_.resize(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      rd_kafka_message_t& message = batch_messages_[i];
+      const std::string_view value = value_of(flight, i);
+      const std::string_view key = record_key(batch, records[i], config_.key_field);
+      message = {};
+      message.payload = const_cast<char*>(value.data());  // not copied, not freed: no flags
+      message.len = value.size();
+      message.key = key.empty() ? nullptr : const_cast<char*>(key.data());  // keys are copied
+      message.key_len = key.size();
+      message._private = &refs[i];
+    }
+  }
+  rd_kafka_produce_batch(flight.topic, RD_KAFKA_PARTITION_UA, 0, &batch_messages_[handed_over_],
+                         static_cast<int>(count - handed_over_));
+  for (; handed_over_ < count; ++handed_over_) {
+    const rd_kafka_message_t& message = batch_messages_[handed_over_];
+    if (message.err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
+    if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      finish_message(*static_cast<MessageRef*>(message._private), message.err);
+    }
+  }
+  return true;
+}
+
+std::string_view KafkaOutput::value_of(const InFlight& flight, uint32_t index) const {
+  if (flight.values.empty()) return flight.batch.line(flight.batch.records()[index]);
+  return std::string_view(flight.encoded)
+      .substr(flight.values[index].begin, flight.values[index].size);
 }
 
 int KafkaOutput::produce(MessageRef& ref) {
@@ -190,10 +258,7 @@ int KafkaOutput::produce(MessageRef& ref) {
     topic_.render(batch, record, name);
     topic = topic_handle(name);
   }
-  std::string_view value = flight.values.empty() ? batch.line(record)
-                                                 : std::string_view(flight.encoded)
-                                                       .substr(flight.values[ref.index].begin,
-                                                               flight.values[ref.index].size);
+  std::string_view value = value_of(flight, ref.index);
   std::string_view key = record_key(batch, record, config_.key_field);
 
   rd_kafka_vu_t args[5];
@@ -280,14 +345,48 @@ rd_kafka_topic_t* KafkaOutput::topic_handle(const std::string& name) {
   std::lock_guard lock(topics_mutex_);
   auto it = topics_.find(name);
   if (it != topics_.end()) return it->second;
-  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_.get(), name.c_str(), nullptr);
+  rd_kafka_topic_conf_t* conf = nullptr;
+  if (partitions_by_batch(config_)) {
+    conf = rd_kafka_topic_conf_new();
+    rd_kafka_topic_conf_set_partitioner_cb(conf, &KafkaOutput::partition_of_batch);
+  }
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_.get(), name.c_str(), conf);
   topics_.emplace(name, handle);
   return handle;
 }
 
+// Keyless messages: all of a batch's messages go to one partition, and batches take turns
+// over the partitions that have a leader. Like librdkafka's sticky partitioner this fills
+// a few large ProduceRequests instead of many small ones, without its clock read and
+// random pick per message; and every partition gets batches at once, so the idempotent
+// producer's limit of one request in flight per partition does not serialise them all.
+int32_t KafkaOutput::partition_of_batch(const rd_kafka_topic_t* topic, const void*, size_t,
+                                        int32_t partitions, void*, void* message_opaque) {
+  InFlight& flight = *static_cast<MessageRef*>(message_opaque)->flight;
+  const int32_t chosen = flight.partition.load(std::memory_order_relaxed);
+  if (chosen >= 0 && chosen < partitions) return chosen;
+  const auto first =
+      static_cast<int32_t>(flight.partition_seed % static_cast<uint32_t>(partitions));
+  int32_t partition = first;
+  for (int32_t i = 0; i < partitions; ++i) {
+    const int32_t candidate = (first + i) % partitions;
+    if (rd_kafka_topic_partition_available(topic, candidate)) {
+      partition = candidate;
+      break;
+    }
+  }
+  // Racing choices (send() and a retry) are equally valid: either one is kept.
+  flight.partition.store(partition, std::memory_order_relaxed);
+  return partition;
+}
+
 void KafkaOutput::poll_loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
-    int timeout_ms = 100;
+    // Producing here rather than in send() keeps librdkafka's per-message allocation, its
+    // queue accounting and their release in delivery reports on one thread: shared with
+    // the output thread, their malloc arena and locks were contended once per message
+    // (futex calls and cache-line transfers).
+    int timeout_ms = produce_pending() ? 100 : 10;  // 10: librdkafka's queue is full
     {
       std::lock_guard lock(retry_mutex_);
       if (!retries_.empty()) timeout_ms = 10;
@@ -307,6 +406,8 @@ void KafkaOutput::retry_due(Clock::time_point now) {
     }
   }
   for (size_t i = 0; i < due.size(); ++i) {
+    // Choose the batch's partition again: the one it had may have lost its leader.
+    due[i]->flight->partition.store(-1, std::memory_order_relaxed);
     int err = produce(*due[i]);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       // librdkafka is full of older messages: put the rest back in order, try next round.

@@ -7,8 +7,9 @@
 // is dropped. Message values point into the batch's buffer (no copy); librdkafka's own
 // per-message state, keys and JSON values are bounded by `buffer_bytes`, which is reserved
 // from the agent's memory budget up front, and send() blocks while it is spent.
-// Thread: send() and drain() from the pipeline's output thread; delivery reports and retries
-// on the poll thread this object owns; events may be raised from librdkafka's threads.
+// Thread: send() and drain() from the pipeline's output thread; send() queues the batch for
+// the poll thread this object owns, which hands it to librdkafka, serves delivery reports
+// and produces retries; events may be raised from librdkafka's threads.
 
 #include <atomic>
 #include <chrono>
@@ -23,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "agent/memory_budget.h"
 #include "outputs/kafka/kafka_config.h"
@@ -80,12 +82,18 @@ class KafkaOutput final : public Output {
   Result<void> start();
   void poll_loop(std::stop_token stop);
   void retry_due(std::chrono::steady_clock::time_point now);
+  bool produce_pending();
+  bool hand_over(InFlight& flight);
+  void abandon_from(InFlight& flight, size_t first);
   int produce(MessageRef& ref);
+  std::string_view value_of(const InFlight& flight, uint32_t index) const;
   void finish_message(MessageRef& ref, int err);
   void complete(MessageRef& ref);
   rd_kafka_topic_s* topic_handle(const std::string& name);
   bool wait_for_room(uint64_t cost, std::stop_token stop);
 
+  static int32_t partition_of_batch(const rd_kafka_topic_s* topic, const void* key, size_t key_size,
+                                    int32_t partitions, void* topic_opaque, void* message_opaque);
   static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
   static void on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque);
   static void on_log(const rd_kafka_s* rk, int level, const char* facility, const char* buf);
@@ -101,6 +109,17 @@ class KafkaOutput final : public Output {
   std::unique_ptr<rd_kafka_s, void (*)(rd_kafka_s*)> producer_;
   std::mutex topics_mutex_;
   std::map<std::string, rd_kafka_topic_s*, std::less<>> topics_;
+
+  uint32_t next_partition_ = 0;  // output thread: the round-robin start of keyless batches
+
+  // Batches sent and waiting for the poll thread to hand them to librdkafka.
+  std::mutex pending_mutex_;
+  std::deque<InFlight*> pending_;
+  // Poll thread only: the batch being handed over (librdkafka's queue was full), how many
+  // of its messages are, and the array given to rd_kafka_produce_batch(), reused.
+  InFlight* producing_ = nullptr;
+  size_t handed_over_ = 0;
+  std::vector<rd_kafka_message_s> batch_messages_;
 
   std::mutex mutex_;  // guards the in-flight totals and fatal_error_
   std::condition_variable_any changed_;

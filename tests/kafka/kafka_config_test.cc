@@ -83,11 +83,11 @@ properties = { "linger.ms" = "20", "message.timeout.ms" = "2000" }
 TEST_CASE("librdkafka's working memory is estimated per broker from batch.size and codec") {
   KafkaOutputConfig config;
   config.brokers = {"a:1,b:2", "c:3"};
-  CHECK(logship::producer_working_bytes(config) == 3 * (2 * 256 * 1024 + (1 << 20)));
+  CHECK(logship::producer_working_bytes(config) == 3 * (2 * 1'000'000 + (1 << 20)));
   config.properties["compression.level"] = "3";
-  CHECK(logship::producer_working_bytes(config) == 3 * (2 * 256 * 1024 + (3 << 20)));
+  CHECK(logship::producer_working_bytes(config) == 3 * (2 * 1'000'000 + (3 << 20)));
   config.compression = logship::KafkaCompression::kLz4;
-  CHECK(logship::producer_working_bytes(config) == 3 * 4 * 256 * 1024);
+  CHECK(logship::producer_working_bytes(config) == 3 * 4 * 1'000'000);
   config.compression = logship::KafkaCompression::kNone;
   config.properties = {{"batch.size", "100000"}};
   CHECK(logship::producer_working_bytes(config) == 3 * 2 * 100000);

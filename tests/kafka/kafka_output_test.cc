@@ -157,7 +157,7 @@ TEST_CASE("the output's buffer and librdkafka's working memory come from the bud
   logship::MemoryBudget budget(16 << 20);
   auto output = make_output(cluster, budget);
   // 1/8 of the limit, plus one broker's request buffers and zstd context.
-  CHECK(budget.used() == (2 << 20) + 2 * 256 * 1024 + (1 << 20));
+  CHECK(budget.used() == (2 << 20) + 2 * 1'000'000 + (1 << 20));
   output.reset();
   CHECK(budget.used() == 0);
 }
