@@ -184,15 +184,12 @@ void FileInput::recover_rotated_while_down() {
     unmatched = retained_;
   }
   for (const auto& entry : unmatched) {
-    // Without head bytes an entry names nothing but an inode, which the kernel hands to
-    // any new file (our own output included); such a file was never read, so nothing of
-    // it was shipped that could be resumed.
-    if (entry.identity.head.length == 0) continue;
     const Discovered siblings = discover({directory_of(entry.path) + "/*"}, {});
     for (const auto& path : siblings.files) {
       if (inode_of(path) != key_of(entry.identity)) continue;
-      // The inode alone may have been reused by an unrelated file (even our own output):
-      // adopt it only if its bytes are the ones the checkpoint saw.
+      // The inode may have been reused by an unrelated file: adopt it only if its bytes are
+      // the ones the checkpoint saw. A file still empty when last checkpointed has no bytes
+      // to compare (its head is hashed as it is read), so it is adopted by inode alone.
       UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
       if (!fd) break;
       const auto current = identify(fd.get());

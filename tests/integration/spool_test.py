@@ -65,10 +65,16 @@ type = "stdout"
         self.processes.append(agent)
         return agent
 
+    def out_path(self, name):
+        # Not beside app.log: after a SIGKILL, a rotated file the checkpoint saw only empty
+        # is adopted by inode, and the kernel may hand that inode to a new output file.
+        os.makedirs(self.path("out"), exist_ok=True)
+        return self.path(os.path.join("out", name))
+
     def stalled_reader(self, out_name):
         """A `cat` into a file, stopped: the agent's stdout pipe fills and the output blocks."""
         read_end, write_end = os.pipe()
-        with open(self.path(out_name), "wb") as out:
+        with open(self.out_path(out_name), "wb") as out:
             reader = subprocess.Popen(["cat"], stdin=read_end, stdout=out)
         self.processes.append(reader)
         os.close(read_end)
@@ -128,7 +134,7 @@ type = "stdout"
     def output_lines(self, *names):
         lines = []
         for name in names:
-            with open(self.path(name), "rb") as f:
+            with open(self.out_path(name), "rb") as f:
                 lines.extend(f.read().splitlines(keepends=True))
         return lines
 
@@ -175,7 +181,7 @@ type = "stdout"
         reader.wait(timeout=30)
 
         expected = {line for lines in written for line in lines}
-        with open(self.path("out2.txt"), "wb") as out:
+        with open(self.out_path("out2.txt"), "wb") as out:
             agent = self.start(self.config("1GiB"), out)
         harness.wait_until(
             lambda: expected <= set(self.output_lines("out1.txt", "out2.txt")), 120,
