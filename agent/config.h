@@ -31,10 +31,9 @@ struct AgentConfig {
   // Unset: derived from the cgroup memory limit when there is one, else 64 MiB.
   std::optional<uint64_t> memory_limit;
   // Cap on the spool under data_dir (compressed bytes of rotated files closed while an
-  // output was blocked); past it the oldest spooled lines are dropped and counted. 0 (the
-  // default until the spool has run through the kill torture under load): no spool,
-  // rotated files stay open until shipped.
-  uint64_t spool_max_bytes = 0;
+  // output was blocked); past it the oldest spooled lines are dropped and counted. 0: no
+  // spool, rotated files stay open until shipped.
+  uint64_t spool_max_bytes = uint64_t{1} << 30;
   std::chrono::milliseconds checkpoint_interval = 1s;
   std::chrono::milliseconds shutdown_timeout = 10s;
   std::string metrics_listen = "127.0.0.1:9598";

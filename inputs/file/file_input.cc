@@ -25,6 +25,8 @@ using Clock = std::chrono::steady_clock;
 
 // Checkpoint entries of files not seen for this long are forgotten.
 constexpr std::chrono::hours kForgetAfter{24};
+// A file written this shortly before our last checkpoint may still have been unknown to it.
+constexpr std::chrono::seconds kUnseenRotationSlack{5};
 // A rotated file stays open this long after its last byte, for late writes to its old fd.
 constexpr std::chrono::milliseconds kRotatedGrace{1000};
 // Between inotify events, files are still checked this often (poll mode: for appends).
@@ -90,6 +92,22 @@ bool drain_events(int fd) {
     }
   }
   return directory_changed;
+}
+
+// When the file was created, where the filesystem records it (statx btime).
+std::optional<int64_t> birth_time(int fd) {
+  struct statx info {};
+  if (::statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &info) != 0 || !(info.stx_mask & STATX_BTIME)) {
+    return std::nullopt;
+  }
+  return info.stx_btime.tv_sec;
+}
+
+bool looks_compressed(std::string_view path) {
+  for (std::string_view extension : {".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip", ".Z"}) {
+    if (path.ends_with(extension)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -208,9 +226,77 @@ void FileInput::recover_rotated_while_down() {
   }
 }
 
+void FileInput::recover_unseen_rotations() {
+  // A live file without a checkpoint entry is new since the last run. Its predecessors may
+  // have been created and renamed away (app.log -> app.log.1) before we ever checkpointed
+  // them: while we were down, or killed just after they appeared. No entry names them and
+  // no glob matches them, so look beside the new file for rotated names written since our
+  // last checkpoint and read them whole. A file we checkpointed is in `resume` (and was
+  // handled by recover_rotated_while_down); a copy (copytruncate) carries the head of a
+  // checkpointed file and is skipped; older files were shipped, or predate our first start.
+  if (!resumed_scope_) return;
+  int64_t last_checkpoint = 0;
+  for (const auto& entry : options_.resume) {
+    last_checkpoint = std::max(last_checkpoint, entry.updated_unix_s);
+  }
+  // Whether `fd` starts with the bytes an entry saw at the head of its file.
+  const auto has_head_of = [](int fd, const CheckpointEntry& entry) {
+    if (entry.identity.head.length == 0) return false;
+    const auto head = fingerprint(fd, 0, entry.identity.head.length);
+    return head && *head == entry.identity.head;
+  };
+  // New: no entry saw this file. A head that differs on a checkpointed inode is either a
+  // truncation (copytruncate: the copies beside it are old bytes, not new files) or a new
+  // file on a reused inode; its birth time tells them apart where the filesystem has one.
+  const auto new_since_checkpoint = [&](const Tailer& tailer) {
+    const int fd = tailer.checkpoint_view().fd->get();
+    bool same_inode = false;
+    for (const auto& entry : options_.resume) {
+      if (key_of(entry.identity) != key_of(tailer.identity())) continue;
+      if (entry.identity.head.length == 0 || has_head_of(fd, entry)) return false;
+      same_inode = true;
+    }
+    if (const auto born = birth_time(fd)) {
+      return *born >= last_checkpoint - kUnseenRotationSlack.count();
+    }
+    return !same_inode;
+  };
+  std::vector<std::string> rotated_names;
+  for (const auto& file : files_) {
+    if (!new_since_checkpoint(*file.tailer)) continue;
+    for (const char* separator : {".*", "-*", "_*"}) {
+      rotated_names.push_back(file.tailer->source().path + separator);
+    }
+  }
+  if (rotated_names.empty()) return;
+  for (const auto& path : discover(rotated_names, options_.exclude).files) {
+    struct stat status {};
+    if (looks_compressed(path) || ::stat(path.c_str(), &status) != 0 ||
+        status.st_mtim.tv_sec < last_checkpoint - kUnseenRotationSlack.count()) {
+      continue;
+    }
+    const bool tracked = std::ranges::any_of(files_, [&](const Tracked& f) {
+      return key_of(f.tailer->identity()) == InodeKey{status.st_dev, status.st_ino};
+    });
+    if (tracked) continue;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd || std::ranges::any_of(options_.resume, [&](const CheckpointEntry& e) {
+          return has_head_of(fd.get(), e);
+        })) {
+      continue;
+    }
+    const size_t before = files_.size();
+    if (!open_file(path, false) || files_.size() == before) continue;
+    std::lock_guard lock(mutex_);
+    files_.back().rotated = true;
+    files_.back().rotated_at = Clock::now();
+  }
+}
+
 Result<void> FileInput::start_files() {
   if (auto scanned = scan(true); !scanned) return scanned;
   recover_rotated_while_down();
+  recover_unseen_rotations();
   if (files_.empty() && !options_.follow) {
     std::string message = "no file matches";
     for (const auto& pattern : options_.paths) message += " " + pattern;
@@ -244,6 +330,22 @@ bool FileInput::hand_over(Batch&& batch, std::stop_token stop, const BatchSink& 
   }
 }
 
+// A file that is created and renamed away while we are paused or busy catching up must
+// still be opened and reach the checkpoints: after a crash, a rotated file is found again
+// only if it was checkpointed. So the input looks for new files between passes and between
+// slices of waiting, not only when it has caught up.
+void FileInput::notice_new_files() {
+  if (!options_.follow) return;
+  if (inotify_fd_ >= 0 && drain_events(inotify_fd_)) rescan_pending_ = true;
+  const auto now = Clock::now();
+  if (!rescan_pending_ && now < next_scan_) return;
+  if (auto scanned = scan(false); !scanned) {
+    report({.kind = FileInputEvent::Kind::kScanFailed, .error = scanned.error().message});
+  }
+  next_scan_ = now + options_.rescan_interval;
+  rescan_pending_ = false;
+}
+
 // Runs between slices of waiting for memory or queue room. It may add tracked files but
 // not remove any: the caller may be in the middle of a loop over them.
 void FileInput::while_paused() {
@@ -251,16 +353,9 @@ void FileInput::while_paused() {
     ++pauses_;
     report({.kind = FileInputEvent::Kind::kPaused});
   }
+  notice_new_files();
   if (!spool_) return;
-  if (inotify_fd_ >= 0 && drain_events(inotify_fd_)) rescan_pending_ = true;
   const auto now = Clock::now();
-  if (rescan_pending_ || now >= next_scan_) {
-    if (auto scanned = scan(false); !scanned) {
-      report({.kind = FileInputEvent::Kind::kScanFailed, .error = scanned.error().message});
-    }
-    next_scan_ = now + options_.rescan_interval;
-    rescan_pending_ = false;
-  }
   if (now < spool_retry_after_) return;
   for (auto& file : files_) {
     if (file.rotated && !file.spooled && file.replay_seq == 0 &&
@@ -376,6 +471,7 @@ Result<bool> FileInput::read_available(std::stop_token stop, const BatchSink& si
       last_data_ = Clock::now();
       if (outcome->batch && !hand_over(std::move(*outcome->batch), stop, sink)) return false;
     }
+    if (pending) notice_new_files();
   }
   return true;
 }

@@ -140,6 +140,8 @@ class FileInput final : public Input {
   std::optional<MemoryLease> lease(size_t bytes, std::stop_token stop);
   bool hand_over(Batch&& batch, std::stop_token stop, const BatchSink& sink);
   void while_paused();
+  void notice_new_files();
+  void recover_unseen_rotations();
   void spool_file(Tracked& file);
   void start_replay();
   void report(const FileInputEvent& event) const;
