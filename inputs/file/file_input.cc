@@ -247,19 +247,19 @@ void FileInput::recover_unseen_rotations() {
   };
   // New: no entry saw this file. A head that differs on a checkpointed inode is either a
   // truncation (copytruncate: the copies beside it are old bytes, not new files) or a new
-  // file on a reused inode; its birth time tells them apart where the filesystem has one.
+  // file on a reused inode: born after the entry was written. Without a birth time it is
+  // taken for a truncation, so that copies are never shipped twice.
   const auto new_since_checkpoint = [&](const Tailer& tailer) {
     const int fd = tailer.checkpoint_view().fd->get();
-    bool same_inode = false;
+    std::optional<int64_t> inode_seen_at;
     for (const auto& entry : options_.resume) {
       if (key_of(entry.identity) != key_of(tailer.identity())) continue;
       if (entry.identity.head.length == 0 || has_head_of(fd, entry)) return false;
-      same_inode = true;
+      inode_seen_at = std::max(inode_seen_at.value_or(0), entry.updated_unix_s);
     }
-    if (const auto born = birth_time(fd)) {
-      return *born >= last_checkpoint - kUnseenRotationSlack.count();
-    }
-    return !same_inode;
+    if (!inode_seen_at) return true;
+    const auto born = birth_time(fd);
+    return born && *born > *inode_seen_at;
   };
   std::vector<std::string> rotated_names;
   for (const auto& file : files_) {
