@@ -230,9 +230,24 @@ bool KafkaOutput::hand_over(InFlight& flight) {
       message._private = &refs[i];
     }
   }
-  rd_kafka_produce_batch(flight.topic, RD_KAFKA_PARTITION_UA, 0, &batch_messages_[handed_over_],
-                         static_cast<int>(count - handed_over_));
-  for (; handed_over_ < count; ++handed_over_) {
+  // Keyless: only the first message goes through partition_of_batch(); the rest follow it
+  // to the partition it chose, which spares librdkafka's partitioner path per message (a
+  // clock read, a partition reference and lookup). Before the topic's metadata is known the
+  // partitioner is not consulted yet, and the rest go unassigned too.
+  if (partitions_by_batch(config_) && handed_over_ == 0 &&
+      !hand_over_range(flight.topic, RD_KAFKA_PARTITION_UA, 1)) {
+    return false;
+  }
+  if (handed_over_ == count) return true;  // a batch of one: `flight` may be gone
+  const int32_t partition = flight.partition.load(std::memory_order_relaxed);
+  return hand_over_range(flight.topic, partition >= 0 ? partition : RD_KAFKA_PARTITION_UA, count);
+}
+
+bool KafkaOutput::hand_over_range(rd_kafka_topic_t* topic, int32_t partition, size_t end) {
+  if (handed_over_ >= end) return true;
+  rd_kafka_produce_batch(topic, partition, 0, &batch_messages_[handed_over_],
+                         static_cast<int>(end - handed_over_));
+  for (; handed_over_ < end; ++handed_over_) {
     const rd_kafka_message_t& message = batch_messages_[handed_over_];
     if (message.err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
     if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {

@@ -84,6 +84,7 @@ class KafkaOutput final : public Output {
   void retry_due(std::chrono::steady_clock::time_point now);
   bool produce_pending();
   bool hand_over(InFlight& flight);
+  bool hand_over_range(rd_kafka_topic_s* topic, int32_t partition, size_t end);
   void abandon_from(InFlight& flight, size_t first);
   int produce(MessageRef& ref);
   std::string_view value_of(const InFlight& flight, uint32_t index) const;
