@@ -80,8 +80,8 @@ Result<void> AgentMetrics::register_all() {
   reg(output_in_flight_, "logship_output_in_flight_requests",
       "Loki pushes awaiting their answer; Kafka messages awaiting their delivery report.", output);
   reg(output_duration_, "logship_output_request_duration_seconds",
-      "Loki: one push attempt, request to answer. Kafka: one message, produce to delivery "
-      "report.",
+      "Loki: one push attempt, request to answer. Kafka: one delivery report (a produce "
+      "request's messages), its oldest message's produce to the report.",
       output, kDefaultMaxSeries, kLatencyBuckets);
   reg(loki_requests_, "logship_loki_requests_total", "Push attempts, retries included.", output);
   reg(loki_rejected_requests_, "logship_loki_rejected_requests_total",

@@ -24,8 +24,9 @@ struct OutputCounters {
                                   // awaiting their delivery report (or their retry)
 };
 
-// Receives each request's latency in seconds (Loki: one HTTP push attempt; Kafka: produce
-// to delivery report of one message). Called from the output's threads.
+// Receives each request's latency in seconds (Loki: one HTTP push attempt; Kafka: one
+// delivery report, i.e. one ProduceRequest's messages to a partition, from producing its
+// oldest message to the report). Called from the output's threads.
 using LatencyObserver = std::function<void(double seconds)>;
 
 class Output {

@@ -22,6 +22,8 @@ constexpr uint64_t kMessageCost = 256;
 constexpr auto kRetryBackoff = 250ms;
 // How long the destructor waits for librdkafka to hand back purged messages.
 constexpr auto kPurgeWait = 5s;
+// Delivery reports taken from an event at a time (one event: one ProduceRequest's messages).
+constexpr size_t kReportsPerRead = 1024;
 
 }  // namespace
 
@@ -55,7 +57,8 @@ KafkaOutput::KafkaOutput(const KafkaOutputConfig& config, TopicTemplate topic, K
       events_(std::move(events)),
       reservation_(std::move(reservation)),
       buffer_bytes_(buffer_bytes),
-      producer_(nullptr, rd_kafka_destroy) {}
+      producer_(nullptr, rd_kafka_destroy),
+      reports_(nullptr, rd_kafka_queue_destroy) {}
 
 Result<std::unique_ptr<KafkaOutput>> KafkaOutput::create(const KafkaOutputConfig& config,
                                                          MemoryBudget& budget, KafkaEvents events) {
@@ -79,8 +82,9 @@ Result<void> KafkaOutput::start() {
   if (!made) return std::unexpected(made.error());
   KafkaConfPtr conf = std::move(*made);
   rd_kafka_conf_set_opaque(conf.get(), this);
-  rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaOutput::on_delivery);
-  rd_kafka_conf_set_error_cb(conf.get(), &KafkaOutput::on_error);
+  // Delivery reports as events rather than a callback per message: serve_events() settles
+  // the run of a batch's messages in one report with one update of the batch's counters.
+  rd_kafka_conf_set_events(conf.get(), RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR);
   rd_kafka_conf_set_log_cb(conf.get(), &KafkaOutput::on_log);
   char errstr[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof(errstr));
@@ -89,6 +93,7 @@ Result<void> KafkaOutput::start() {
   }
   (void)conf.release();  // rd_kafka_new took it
   producer_.reset(rk);
+  reports_.reset(rd_kafka_queue_get_main(rk));
   poll_thread_ = std::jthread([this](std::stop_token stop) { poll_loop(stop); });
   return {};
 }
@@ -103,7 +108,7 @@ KafkaOutput::~KafkaOutput() {
     rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     const auto deadline = Clock::now() + kPurgeWait;
     while (rd_kafka_outq_len(producer_.get()) > 0 && Clock::now() < deadline) {
-      rd_kafka_poll(producer_.get(), 50);
+      serve_events(50);
     }
   }
   std::deque<std::pair<Clock::time_point, MessageRef*>> retries;
@@ -113,7 +118,7 @@ KafkaOutput::~KafkaOutput() {
   }
   for (auto& [due, ref] : retries) {
     ref->flight->abandoned = true;
-    complete(*ref);
+    complete(*ref->flight, 1);
   }
   // Batches never (fully) handed to librdkafka: their remaining messages are abandoned.
   if (producing_ != nullptr) abandon_from(*producing_, handed_over_);
@@ -124,8 +129,7 @@ KafkaOutput::~KafkaOutput() {
 void KafkaOutput::abandon_from(InFlight& flight, size_t first) {
   flight.abandoned = true;
   const size_t count = flight.refs.size();
-  MessageRef* refs = flight.refs.data();
-  for (size_t i = first; i < count; ++i) complete(refs[i]);  // the last deletes `flight`
+  if (first < count) complete(flight, static_cast<uint32_t>(count - first));
 }
 
 bool KafkaOutput::wait_for_room(uint64_t cost, std::stop_token stop) {
@@ -180,7 +184,7 @@ Result<void> KafkaOutput::send(Batch batch, std::stop_token stop) {
     std::lock_guard lock(pending_mutex_);
     pending_.push_back(flight.release());
   }
-  rd_kafka_yield(producer_.get());  // wakes the poll thread out of rd_kafka_poll()
+  rd_kafka_yield(producer_.get());  // wakes the poll thread out of serve_events()
   return {};
 }
 
@@ -230,9 +234,24 @@ bool KafkaOutput::hand_over(InFlight& flight) {
       message._private = &refs[i];
     }
   }
-  rd_kafka_produce_batch(flight.topic, RD_KAFKA_PARTITION_UA, 0, &batch_messages_[handed_over_],
-                         static_cast<int>(count - handed_over_));
-  for (; handed_over_ < count; ++handed_over_) {
+  // Keyless: only the first message goes through partition_of_batch(); the rest follow it
+  // to the partition it chose, which spares librdkafka's partitioner path per message (a
+  // clock read, a partition reference and lookup). Before the topic's metadata is known the
+  // partitioner is not consulted yet, and the rest go unassigned too.
+  if (partitions_by_batch(config_) && handed_over_ == 0 &&
+      !hand_over_range(flight.topic, RD_KAFKA_PARTITION_UA, 1)) {
+    return false;
+  }
+  if (handed_over_ == count) return true;  // a batch of one: `flight` may be gone
+  const int32_t partition = flight.partition.load(std::memory_order_relaxed);
+  return hand_over_range(flight.topic, partition >= 0 ? partition : RD_KAFKA_PARTITION_UA, count);
+}
+
+bool KafkaOutput::hand_over_range(rd_kafka_topic_t* topic, int32_t partition, size_t end) {
+  if (handed_over_ >= end) return true;
+  rd_kafka_produce_batch(topic, partition, 0, &batch_messages_[handed_over_],
+                         static_cast<int>(end - handed_over_));
+  for (; handed_over_ < end; ++handed_over_) {
     const rd_kafka_message_t& message = batch_messages_[handed_over_];
     if (message.err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
     if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -321,18 +340,16 @@ void KafkaOutput::finish_message(MessageRef& ref, int err) {
       ref.flight->abandoned = true;
       break;
   }
-  complete(ref);
+  complete(*ref.flight, 1);
 }
 
-void KafkaOutput::complete(MessageRef& ref) {
-  in_flight_messages_.fetch_sub(1, std::memory_order_relaxed);
-  InFlight* flight = ref.flight;
-  if (flight->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+void KafkaOutput::complete(InFlight& flight, uint32_t messages) {
+  in_flight_messages_.fetch_sub(messages, std::memory_order_relaxed);
+  if (flight.remaining.fetch_sub(messages, std::memory_order_acq_rel) != messages) return;
   // Abandoned batches stay unsettled: destroying them reports kDropped.
-  if (!flight->abandoned)
-    flight->batch.settle(flight->rejected ? Fate::kRejected : Fate::kDelivered);
-  const uint64_t cost = flight->cost;
-  delete flight;
+  if (!flight.abandoned) flight.batch.settle(flight.rejected ? Fate::kRejected : Fate::kDelivered);
+  const uint64_t cost = flight.cost;
+  delete &flight;
   {
     std::lock_guard lock(mutex_);
     in_flight_cost_ -= cost;
@@ -391,9 +408,57 @@ void KafkaOutput::poll_loop(std::stop_token stop) {
       std::lock_guard lock(retry_mutex_);
       if (!retries_.empty()) timeout_ms = 10;
     }
-    rd_kafka_poll(producer_.get(), timeout_ms);
+    serve_events(timeout_ms);
     retry_due(Clock::now());
   }
+}
+
+void KafkaOutput::serve_events(int timeout_ms) {
+  for (rd_kafka_event_t* event = rd_kafka_queue_poll(reports_.get(), timeout_ms); event != nullptr;
+       event = rd_kafka_queue_poll(reports_.get(), 0)) {
+    if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_DR) {
+      settle_reports(event);
+    } else if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_ERROR) {
+      report_error(event);
+    }
+    rd_kafka_event_destroy(event);
+  }
+}
+
+void KafkaOutput::settle_reports(rd_kafka_event_t* event) {
+  const rd_kafka_message_t* reports[kReportsPerRead];
+  size_t count = rd_kafka_event_message_array(event, reports, kReportsPerRead);
+  // One observation per report: its oldest message, produce to report. A clock read per
+  // message cost more than the rest of its report.
+  if (const int64_t micros = count > 0 ? rd_kafka_message_latency(reports[0]) : -1;
+      micros >= 0 && events_.latency) {
+    events_.latency(static_cast<double>(micros) / 1e6);
+  }
+  // A report holds runs of consecutive messages of one batch: each delivered run settles
+  // with one update; `run` is null between runs.
+  InFlight* run = nullptr;
+  uint32_t run_length = 0;
+  auto end_run = [&] {
+    if (run == nullptr) return;
+    stats_.delivered.fetch_add(run_length, std::memory_order_relaxed);
+    complete(*run, run_length);  // may delete the batch: no message after the run is in it
+    run = nullptr;
+    run_length = 0;
+  };
+  for (; count > 0; count = rd_kafka_event_message_array(event, reports, kReportsPerRead)) {
+    for (size_t i = 0; i < count; ++i) {
+      auto& ref = *static_cast<MessageRef*>(reports[i]->_private);
+      if (reports[i]->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        end_run();
+        finish_message(ref, reports[i]->err);
+        continue;
+      }
+      if (ref.flight != run) end_run();
+      run = ref.flight;
+      ++run_length;
+    }
+  }
+  end_run();
 }
 
 void KafkaOutput::retry_due(Clock::time_point now) {
@@ -436,31 +501,21 @@ OutputCounters KafkaOutput::counters() const {
           .in_flight = in_flight_messages_.load(std::memory_order_relaxed)};
 }
 
-void KafkaOutput::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
-  auto* output = static_cast<KafkaOutput*>(opaque);
-  if (const int64_t micros = rd_kafka_message_latency(message);
-      micros >= 0 && output->events_.latency) {
-    output->events_.latency(static_cast<double>(micros) / 1e6);
-  }
-  output->finish_message(*static_cast<MessageRef*>(message->_private), message->err);
-}
-
-void KafkaOutput::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
-  auto* output = static_cast<KafkaOutput*>(opaque);
-  if (err == RD_KAFKA_RESP_ERR__FATAL) {
-    char fatal[512];
-    rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+void KafkaOutput::report_error(rd_kafka_event_t* event) {
+  const rd_kafka_resp_err_t err = rd_kafka_event_error(event);
+  const char* reason = rd_kafka_event_error_string(event);
+  const bool fatal = rd_kafka_event_error_is_fatal(event) != 0;
+  if (fatal) {
     {
-      std::lock_guard lock(output->mutex_);
-      output->fatal_error_ = fatal;
+      std::lock_guard lock(mutex_);
+      fatal_error_ = reason;
     }
-    output->changed_.notify_all();
+    changed_.notify_all();
   }
-  if (output->events_.log) {
+  if (events_.log) {
     constexpr int kError = 3;  // syslog levels, as librdkafka's logs use them
     constexpr int kWarning = 4;
-    output->events_.log(err == RD_KAFKA_RESP_ERR__FATAL ? kError : kWarning,
-                        rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
+    events_.log(fatal ? kError : kWarning, rd_kafka_err2name(err), reason);
   }
 }
 

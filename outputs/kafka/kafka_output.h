@@ -34,6 +34,8 @@
 struct rd_kafka_s;
 struct rd_kafka_topic_s;
 struct rd_kafka_message_s;
+struct rd_kafka_op_s;
+struct rd_kafka_queue_s;
 
 namespace logship {
 
@@ -55,7 +57,7 @@ struct KafkaEvents {
   // librdkafka's errors and logs, with their syslog level (errors: 4, or 3 when fatal).
   // Errors repeat for as long as a broker is away: the agent's log rate-limits them.
   std::function<void(int level, std::string_view what, std::string_view message)> log;
-  LatencyObserver latency;  // per message: produce to delivery report
+  LatencyObserver latency;  // per delivery report: its oldest message, produce to report
 };
 
 class KafkaOutput final : public Output {
@@ -82,20 +84,22 @@ class KafkaOutput final : public Output {
   Result<void> start();
   void poll_loop(std::stop_token stop);
   void retry_due(std::chrono::steady_clock::time_point now);
+  void serve_events(int timeout_ms);
+  void settle_reports(rd_kafka_op_s* event);
+  void report_error(rd_kafka_op_s* event);
   bool produce_pending();
   bool hand_over(InFlight& flight);
+  bool hand_over_range(rd_kafka_topic_s* topic, int32_t partition, size_t end);
   void abandon_from(InFlight& flight, size_t first);
   int produce(MessageRef& ref);
   std::string_view value_of(const InFlight& flight, uint32_t index) const;
   void finish_message(MessageRef& ref, int err);
-  void complete(MessageRef& ref);
+  void complete(InFlight& flight, uint32_t messages);
   rd_kafka_topic_s* topic_handle(const std::string& name);
   bool wait_for_room(uint64_t cost, std::stop_token stop);
 
   static int32_t partition_of_batch(const rd_kafka_topic_s* topic, const void* key, size_t key_size,
                                     int32_t partitions, void* topic_opaque, void* message_opaque);
-  static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
-  static void on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque);
   static void on_log(const rd_kafka_s* rk, int level, const char* facility, const char* buf);
 
   const KafkaOutputConfig config_;
@@ -107,6 +111,8 @@ class KafkaOutput final : public Output {
   std::atomic<uint64_t> in_flight_messages_{0};  // admitted, final outcome not known yet
 
   std::unique_ptr<rd_kafka_s, void (*)(rd_kafka_s*)> producer_;
+  // librdkafka's main queue: delivery reports and errors, served by the poll thread.
+  std::unique_ptr<rd_kafka_queue_s, void (*)(rd_kafka_queue_s*)> reports_;
   std::mutex topics_mutex_;
   std::map<std::string, rd_kafka_topic_s*, std::less<>> topics_;
 
