@@ -24,6 +24,16 @@ void MemoryLease::grow(uint64_t bytes) {
   bytes_ += bytes;
 }
 
+void MemoryLease::resize(uint64_t bytes) {
+  if (budget_ == nullptr || bytes == bytes_) return;
+  if (bytes > bytes_) {
+    budget_->take(bytes - bytes_);
+  } else {
+    budget_->give_back(bytes_ - bytes);
+  }
+  bytes_ = bytes;
+}
+
 void MemoryLease::release() {
   if (budget_ != nullptr) std::exchange(budget_, nullptr)->give_back(std::exchange(bytes_, 0));
 }
@@ -56,6 +66,11 @@ std::optional<MemoryLease> MemoryBudget::acquire_until(
   paused_ = false;
   used_ += bytes;
   note_used();
+  return MemoryLease(this, bytes);
+}
+
+MemoryLease MemoryBudget::take_now(uint64_t bytes) {
+  take(bytes);
   return MemoryLease(this, bytes);
 }
 

@@ -36,6 +36,9 @@ class MemoryLease {
   // and field tables, sized only once a chunk is parsed). The budget may pass its limit by
   // that much; the next acquire() waits until it is back under.
   void grow(uint64_t bytes);
+  // Charges or gives back the difference to `bytes` at once, without waiting: for buffers
+  // whose size their owner tracks (an output's reused request buffers).
+  void resize(uint64_t bytes);
 
  private:
   friend class MemoryBudget;
@@ -56,6 +59,10 @@ class MemoryBudget {
   // As acquire(), but gives up at `deadline` too, so a paused input can do other work.
   std::optional<MemoryLease> acquire_until(uint64_t bytes, std::stop_token stop,
                                            std::chrono::steady_clock::time_point deadline);
+  // Charges `bytes` at once, without waiting, as grow() does: for memory that exists
+  // whatever the budget says. Outputs hold such leases; waiting there could deadlock, since
+  // outputs are what frees the budget.
+  MemoryLease take_now(uint64_t bytes);
 
   uint64_t limit() const { return limit_; }
   uint64_t used() const;

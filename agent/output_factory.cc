@@ -83,7 +83,8 @@ struct OutputBuilder {
     LokiEvents events{
         .log = [name = config.name](const LokiEvent& event) { log_loki_event(name, event); },
         .latency = observe_into(context.request_seconds)};
-    auto output = LokiOutput::create(settings, context.loki_stats, std::move(events));
+    auto output =
+        LokiOutput::create(settings, context.loki_stats, std::move(events), context.budget);
     if (!output) return std::unexpected(output.error());
     return std::unique_ptr<Output>(std::move(*output));
   }

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs everything logship needs to build and test on Debian 12, and builds the static
 # librdkafka that the static binary links (Debian's librdkafka.a pulls cyrus-sasl, whose
-# static archive needs ldap/mysql/gssapi archives Debian does not ship).
+# static archive needs ldap/mysql/gssapi archives Debian does not ship), and snappy at -O3
+# from Debian's source package (Debian's libsnappy.a compresses the Loki benchmark's JSON
+# lines at 0.70 CPU s/GiB, the same 1.1.9 source built here at 0.50).
 # Idempotent and quiet when everything is already there. Needs root (or sudo).
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps_dir="${LOGSHIP_DEPS_DIR:-$repo_root/.deps}"
 rdkafka_prefix="$deps_dir/rdkafka"
+snappy_prefix="$deps_dir/snappy"
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 
@@ -46,12 +49,17 @@ if [ ${#missing[@]} -gt 0 ] || [ "$need_update" -eq 1 ]; then
   [ ${#missing[@]} -eq 0 ] || "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ ! -f "$rdkafka_prefix/lib/librdkafka.a" ]; then
-  echo "install-deps: building static librdkafka from Debian's source package" >&2
-  work="$deps_dir/src"
+# Unpacks Debian's source package $1 into a fresh $work; sets src to its tree.
+fetch_source() {
+  echo "install-deps: building static $1 from Debian's source package" >&2
+  work="$deps_dir/src-$1"
   rm -rf "$work" && mkdir -p "$work"
-  (cd "$work" && apt-get source -qq librdkafka >/dev/null 2>&1)
-  src=$(find "$work" -maxdepth 1 -type d -name 'librdkafka-*' | head -n 1)
+  (cd "$work" && apt-get source -qq "$1" >/dev/null 2>&1)
+  src=$(find "$work" -maxdepth 1 -type d -name "$1-*" | head -n 1)
+}
+
+if [ ! -f "$rdkafka_prefix/lib/librdkafka.a" ]; then
+  fetch_source librdkafka
   (
     cd "$src"
     ./configure --prefix="$rdkafka_prefix" --enable-static --disable-gssapi --disable-curl \
@@ -59,5 +67,19 @@ if [ ! -f "$rdkafka_prefix/lib/librdkafka.a" ]; then
     make -j"$(nproc)" libs >/dev/null 2>&1
     make -C src install >/dev/null 2>&1
   )
+  rm -rf "$work"
+fi
+
+if [ ! -f "$snappy_prefix/lib/libsnappy.a" ]; then
+  fetch_source snappy
+  # RTTI on, as Debian builds it: we derive from snappy::Source and snappy::Sink.
+  cmake -S "$src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_FLAGS_RELEASE="-O3 -DNDEBUG" -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+    -DSNAPPY_ENABLE_RTTI=ON -DSNAPPY_BUILD_TESTS=OFF -DSNAPPY_BUILD_BENCHMARKS=OFF \
+    -DCMAKE_INSTALL_PREFIX="$snappy_prefix" -DCMAKE_INSTALL_LIBDIR=lib >/dev/null
+  # One target at a time: Debian's patch adds snappy-static, which writes the same archive.
+  cmake --build "$work/build" --target snappy >/dev/null 2>&1
+  cmake --build "$work/build" --target snappy-static >/dev/null 2>&1
+  cmake --install "$work/build" >/dev/null
   rm -rf "$work"
 fi

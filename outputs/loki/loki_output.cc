@@ -87,7 +87,7 @@ Result<HttpClientOptions> loki_client_options(const LokiOutputConfig& config) {
 
 Result<std::unique_ptr<LokiOutput>> LokiOutput::create(LokiOutputConfig config,
                                                        std::shared_ptr<LokiStats> stats,
-                                                       LokiEvents events) {
+                                                       LokiEvents events, MemoryBudget* budget) {
   auto templates = compile_label_templates({config.labels.begin(), config.labels.end()});
   if (!templates) return std::unexpected(templates.error());
   auto options = loki_client_options(config);
@@ -97,12 +97,12 @@ Result<std::unique_ptr<LokiOutput>> LokiOutput::create(LokiOutputConfig config,
   return std::make_unique<LokiOutput>(
       std::move(config), std::move(*templates),
       [factory = std::move(*factory)] { return factory.make_transport(); }, std::move(stats),
-      std::move(events));
+      std::move(events), budget);
 }
 
 LokiOutput::LokiOutput(LokiOutputConfig config, std::vector<LabelTemplate> templates,
                        const TransportFactory& transports, std::shared_ptr<LokiStats> stats,
-                       LokiEvents events)
+                       LokiEvents events, MemoryBudget* budget)
     : config_(std::move(config)),
       stats_(stats ? std::move(stats) : std::make_shared<LokiStats>()),
       events_(std::move(events)),
@@ -110,8 +110,8 @@ LokiOutput::LokiOutput(LokiOutputConfig config, std::vector<LabelTemplate> templ
               static_cast<uint32_t>(config_.max_concurrent_requests)) {
   std::random_device seeds;
   for (int64_t i = 0; i < config_.max_concurrent_requests; ++i) {
-    lanes_.push_back(std::make_unique<RequestLane>(LaneShared{config_, *stats_, gate_, events_},
-                                                   transports(), seeds()));
+    lanes_.push_back(std::make_unique<RequestLane>(
+        LaneShared{config_, *stats_, gate_, events_, budget}, transports(), seeds()));
   }
 }
 

@@ -25,14 +25,15 @@ class LokiOutput final : public Output {
   // Makes one transport per lane.
   using TransportFactory = std::function<std::unique_ptr<HttpTransport>()>;
 
-  // The real output: validates labels, reads the bearer token, sets up TLS.
+  // The real output: validates labels, reads the bearer token, sets up TLS. Request
+  // buffers are charged to `budget` (null: not charged), which must outlive the output.
   static Result<std::unique_ptr<LokiOutput>> create(LokiOutputConfig config,
                                                     std::shared_ptr<LokiStats> stats,
-                                                    LokiEvents events);
+                                                    LokiEvents events, MemoryBudget* budget);
   // With any transport (tests); `templates` from compile_label_templates().
   LokiOutput(LokiOutputConfig config, std::vector<LabelTemplate> templates,
              const TransportFactory& transports, std::shared_ptr<LokiStats> stats,
-             LokiEvents events);
+             LokiEvents events, MemoryBudget* budget = nullptr);
   ~LokiOutput() override;
 
   Result<void> send(Batch batch, std::stop_token stop) override;

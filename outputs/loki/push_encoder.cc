@@ -4,6 +4,7 @@
 #include <snappy.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "outputs/encoding/json_record.h"
 #include "outputs/loki/labels.h"
@@ -30,7 +31,8 @@ char* put_varint(char* out, uint64_t value) {
   return out;
 }
 
-void append_entry_protobuf(std::string& out, int64_t timestamp_ns, std::string_view line) {
+// Appends an EntryAdapter up to its line's bytes, which the caller adds or borrows.
+void append_entry_head_protobuf(std::string& out, int64_t timestamp_ns, size_t line_size) {
   int64_t seconds = timestamp_ns / 1'000'000'000;
   int64_t nanos = timestamp_ns % 1'000'000'000;
   if (nanos < 0) {
@@ -41,9 +43,9 @@ void append_entry_protobuf(std::string& out, int64_t timestamp_ns, std::string_v
   if (seconds != 0) ts_size += 1 + varint_size(static_cast<uint64_t>(seconds));
   if (nanos != 0) ts_size += 1 + varint_size(static_cast<uint64_t>(nanos));
   const size_t entry_size =
-      1 + varint_size(ts_size) + ts_size + 1 + varint_size(line.size()) + line.size();
-  // Everything before the line, built here and appended at once: byte-wise appends to
-  // `out` were a tenth of the output's CPU. At most 1+10 + 1+1 + 1+10 + 1+5 + 1+10 bytes.
+      1 + varint_size(ts_size) + ts_size + 1 + varint_size(line_size) + line_size;
+  // Built here and appended at once: byte-wise appends to `out` were a tenth of the
+  // output's CPU. At most 1+10 + 1+1 + 1+10 + 1+5 + 1+10 bytes.
   char head[48];
   char* p = head;
   *p++ = kLengthDelimited2;
@@ -59,9 +61,8 @@ void append_entry_protobuf(std::string& out, int64_t timestamp_ns, std::string_v
     p = put_varint(p, static_cast<uint64_t>(nanos));
   }
   *p++ = kLengthDelimited2;
-  p = put_varint(p, line.size());
+  p = put_varint(p, line_size);
   out.append(head, static_cast<size_t>(p - head));
-  out.append(line);
 }
 
 void append_entry_json(std::string& out, bool first, int64_t timestamp_ns, std::string_view line) {
@@ -104,6 +105,7 @@ PushRequestBuilder::StreamPart& PushRequestBuilder::part(uint32_t stream_id,
     added.stream_id = stream_id;
     added.labels = &labels;
     added.runs.clear();
+    added.bytes = 0;
     slot = static_cast<uint32_t>(++used_);
     bytes_ += labels.text.size() + 8;
   }
@@ -114,35 +116,65 @@ PushRequestBuilder::StreamPart& PushRequestBuilder::part(uint32_t stream_id,
 void PushRequestBuilder::add(uint32_t stream_id, const StreamLabels& labels, int64_t timestamp_ns,
                              std::string_view line) {
   StreamPart& stream = part(stream_id, labels);
-  if (encoded_.capacity() < capacity_) encoded_.reserve(capacity_);
-  const size_t before = encoded_.size();
+  const size_t owned_capacity = owned_.capacity();
+  const size_t entries_capacity = entries_.capacity();
+  const size_t runs_capacity = stream.runs.capacity();
+  const size_t before = owned_.size();
+  Entry entry;
+  const bool ascii = is_ascii(line);
   std::string repaired;
-  if (!is_ascii(line)) {
+  if (!ascii) {
     append_valid_utf8(repaired, line);
     line = repaired;
   }
-  if (encoding_ == LokiEncoding::kProtobuf) {
-    append_entry_protobuf(encoded_, timestamp_ns, line);
-  } else {
-    append_entry_json(encoded_, stream.runs.empty(), timestamp_ns, line);
+  if (encoding_ == LokiEncoding::kJson) {
+    append_entry_json(owned_, stream.runs.empty(), timestamp_ns, line);
+  } else if (ascii) {
+    append_entry_head_protobuf(owned_, timestamp_ns, line.size());
+    entry.borrowed = line.data();
+    entry.borrowed_size = static_cast<uint32_t>(line.size());
+  } else {  // the repaired copy dies here: keep it
+    append_entry_head_protobuf(owned_, timestamp_ns, line.size());
+    owned_ += line;
   }
-  if (!stream.runs.empty() && stream.runs.back().end == before) {
-    stream.runs.back().end = encoded_.size();
+  entry.owned_begin = static_cast<uint32_t>(before);
+  const size_t entry_bytes = owned_.size() - before + entry.borrowed_size;
+  const auto index = static_cast<uint32_t>(entries_.size());
+  entries_.push_back(entry);
+  if (!stream.runs.empty() && stream.runs.back().end_entry == index) {
+    stream.runs.back().end_entry = index + 1;
   } else {
-    stream.runs.push_back({before, encoded_.size()});
+    stream.runs.push_back({.first_entry = index, .end_entry = index + 1});
   }
-  bytes_ += encoded_.size() - before;
-  ++entries_;
+  stream.bytes += entry_bytes;
+  bytes_ += entry_bytes;
+  buffer_bytes_ += (owned_.capacity() - owned_capacity) +
+                   (entries_.capacity() - entries_capacity) * sizeof(Entry) +
+                   (stream.runs.capacity() - runs_capacity) * sizeof(Run);
 }
 
 void PushRequestBuilder::clear() {
   for (size_t i = 0; i < used_; ++i) part_of_stream_[parts_[i].stream_id] = 0;
   used_ = 0;
   last_part_ = SIZE_MAX;
-  encoded_.clear();
-  if (encoded_.capacity() > capacity_) std::string().swap(encoded_);
-  entries_ = 0;
+  owned_.clear();
+  entries_.clear();
   bytes_ = 0;
+  if (owned_.capacity() > keep_bytes_) {
+    buffer_bytes_ -= owned_.capacity();
+    std::string().swap(owned_);
+    buffer_bytes_ += owned_.capacity();
+  }
+  if (entries_.capacity() * sizeof(Entry) > keep_bytes_) {
+    buffer_bytes_ -= entries_.capacity() * sizeof(Entry);
+    std::vector<Entry>().swap(entries_);
+  }
+  for (StreamPart& part : parts_) {
+    if (part.runs.capacity() * sizeof(Run) > keep_bytes_) {
+      buffer_bytes_ -= part.runs.capacity() * sizeof(Run);
+      std::vector<Run>().swap(part.runs);
+    }
+  }
 }
 
 void PushRequestBuilder::encode(std::string& body) const {
@@ -155,84 +187,152 @@ void PushRequestBuilder::encode(std::string& body) const {
 
 namespace {
 
-// The request as snappy reads it: each stream's header then its entries, without first
-// copying them into one buffer.
-class SegmentSource final : public snappy::Source {
+// Snappy's output appended to a string that grows only as far as the compressed size
+// (snappy's worst-case bound is 1.17x the input, which would be kept, and charged, per lane).
+class AppendingSink final : public snappy::Sink {
  public:
-  explicit SegmentSource(std::vector<std::string_view> segments) : segments_(std::move(segments)) {
-    for (auto segment : segments_) left_ += segment.size();
-    skip_empty();
-  }
-  size_t Available() const override { return left_; }
-  const char* Peek(size_t* length) override {
-    if (index_ == segments_.size()) {
-      *length = 0;
-      return nullptr;
+  explicit AppendingSink(std::string& out) : out_(out) {}
+  void Append(const char* bytes, size_t n) override {
+    if (lent_ != kNotLent && bytes == out_.data() + lent_) {
+      out_.resize(lent_ + n);  // snappy wrote in place into what GetAppendBuffer lent
+    } else {
+      if (lent_ != kNotLent) out_.resize(lent_);
+      out_.append(bytes, n);
     }
-    *length = segments_[index_].size() - offset_;
-    return segments_[index_].data() + offset_;
+    lent_ = kNotLent;
   }
-  void Skip(size_t n) override {
-    left_ -= n;
-    while (n > 0) {
-      const size_t here = std::min(n, segments_[index_].size() - offset_);
-      offset_ += here;
-      n -= here;
-      skip_empty();
-    }
+  char* GetAppendBuffer(size_t length, char* /*scratch*/) override {
+    lent_ = out_.size();
+    // Room without zero-filling it: snappy writes it before Append() trims to what it wrote.
+    out_.resize_and_overwrite(lent_ + length, [](char*, size_t size) { return size; });
+    return out_.data() + lent_;
   }
 
  private:
-  void skip_empty() {
-    while (index_ < segments_.size() && offset_ == segments_[index_].size()) {
-      ++index_;
-      offset_ = 0;
-    }
-  }
-  std::vector<std::string_view> segments_;
-  size_t index_ = 0;
-  size_t offset_ = 0;
-  size_t left_ = 0;
+  static constexpr size_t kNotLent = SIZE_MAX;
+  std::string& out_;
+  size_t lent_ = kNotLent;
 };
 
 }  // namespace
 
-void PushRequestBuilder::encode_protobuf(std::string& body) const {
-  // Per stream: the StreamAdapter key and length, then its labels field; the entries
-  // follow as runs of `encoded_`.
-  size_t headers_size = 0;
-  size_t run_count = 0;
-  for (size_t i = 0; i < used_; ++i) {
-    headers_size += 2 * 10 + 2 + parts_[i].labels->text.size();
-    run_count += parts_[i].runs.size();
+// The request as snappy reads it: per stream its header, then each entry's owned bytes and
+// borrowed line, gathered into 64 KiB blocks (snappy compresses a block at a time, and a
+// block this size stays in cache between our copy and its read).
+class PushRequestBuilder::GatherSource final : public snappy::Source {
+ public:
+  GatherSource(const PushRequestBuilder& builder, std::string_view stream_heads,
+               const std::vector<size_t>& head_ends, size_t total)
+      : builder_(builder), stream_heads_(stream_heads), head_ends_(head_ends), left_(total) {
+    block_.resize_and_overwrite(kBlockBytes, [](char*, size_t size) { return size; });
   }
-  std::string headers;
-  headers.reserve(headers_size);  // no reallocation: the segments point into it
-  std::vector<std::string_view> segments;
-  segments.reserve(used_ + run_count);
-  for (size_t i = 0; i < used_; ++i) {
-    const StreamPart& part = parts_[i];
-    const std::string& labels = part.labels->text;
-    size_t entries_size = 0;
-    for (const Run& run : part.runs) entries_size += run.end - run.begin;
-    const size_t begin = headers.size();
-    headers.push_back(kLengthDelimited1);
-    append_varint(headers, 1 + varint_size(labels.size()) + labels.size() + entries_size);
-    headers.push_back(kLengthDelimited1);
-    append_varint(headers, labels.size());
-    headers += labels;
-    segments.emplace_back(headers.data() + begin, headers.size() - begin);
-    for (const Run& run : part.runs) {
-      segments.emplace_back(encoded_.data() + run.begin, run.end - run.begin);
+  size_t Available() const override { return left_; }
+  const char* Peek(size_t* length) override {
+    if (position_ == filled_) fill();
+    *length = filled_ - position_;
+    return block_.data() + position_;
+  }
+  void Skip(size_t n) override {
+    position_ += n;
+    left_ -= n;
+  }
+
+ private:
+  static constexpr size_t kBlockBytes = 64 * 1024;
+
+  void fill() {
+    position_ = 0;
+    filled_ = 0;
+    while (filled_ < kBlockBytes && (!piece_.empty() || next_piece())) {
+      const size_t n = std::min(piece_.size(), kBlockBytes - filled_);
+      std::memcpy(block_.data() + filled_, piece_.data(), n);
+      filled_ += n;
+      piece_.remove_prefix(n);
     }
   }
-  SegmentSource source(std::move(segments));
-  // resize_and_overwrite: no zero-filling of the ~1.2x worst case we write into.
-  body.resize_and_overwrite(snappy::MaxCompressedLength(source.Available()),
-                            [&source](char* data, size_t) {
-                              snappy::UncheckedByteArraySink sink(data);
-                              return snappy::Compress(&source, &sink);
-                            });
+
+  // Moves `piece_` on to the next non-empty stretch of bytes; false at the end.
+  bool next_piece() {
+    const auto& parts = builder_.parts_;
+    for (;;) {
+      if (part_ == builder_.used_) return false;
+      const StreamPart& part = parts[part_];
+      if (!head_sent_) {
+        const size_t begin = part_ == 0 ? 0 : head_ends_[part_ - 1];
+        piece_ = stream_heads_.substr(begin, head_ends_[part_] - begin);
+        head_sent_ = true;
+        run_ = 0;
+        start_run(part);
+        return true;
+      }
+      if (run_ == part.runs.size()) {
+        ++part_;
+        head_sent_ = false;
+        continue;
+      }
+      if (entry_ == part.runs[run_].end_entry) {
+        ++run_;
+        start_run(part);
+        continue;
+      }
+      const Entry& entry = builder_.entries_[entry_];
+      if (!owned_sent_) {
+        piece_ = std::string_view(builder_.owned_)
+                     .substr(entry.owned_begin, builder_.owned_end(entry_) - entry.owned_begin);
+        owned_sent_ = true;
+      } else {
+        piece_ = std::string_view(entry.borrowed, entry.borrowed_size);
+        owned_sent_ = false;
+        ++entry_;
+      }
+      if (!piece_.empty()) return true;
+    }
+  }
+
+  void start_run(const StreamPart& part) {
+    if (run_ == part.runs.size()) return;
+    entry_ = part.runs[run_].first_entry;
+    owned_sent_ = false;
+  }
+
+  const PushRequestBuilder& builder_;
+  const std::string_view stream_heads_;
+  const std::vector<size_t>& head_ends_;
+  size_t left_;
+  std::string block_;
+  size_t position_ = 0;
+  size_t filled_ = 0;
+  std::string_view piece_;
+  size_t part_ = 0;
+  bool head_sent_ = false;
+  size_t run_ = 0;
+  uint32_t entry_ = 0;
+  bool owned_sent_ = false;
+};
+
+void PushRequestBuilder::encode_protobuf(std::string& body) const {
+  // Per stream: the StreamAdapter key and length, then its labels field; its entries
+  // follow.
+  std::string stream_heads;
+  std::vector<size_t> head_ends;
+  head_ends.reserve(used_);
+  size_t total = 0;
+  for (size_t i = 0; i < used_; ++i) {
+    const std::string& labels = parts_[i].labels->text;
+    const size_t entries_size = parts_[i].bytes;
+    const size_t head_begin = stream_heads.size();
+    stream_heads.push_back(kLengthDelimited1);
+    append_varint(stream_heads, 1 + varint_size(labels.size()) + labels.size() + entries_size);
+    stream_heads.push_back(kLengthDelimited1);
+    append_varint(stream_heads, labels.size());
+    stream_heads += labels;
+    head_ends.push_back(stream_heads.size());
+    total += stream_heads.size() - head_begin + entries_size;
+  }
+  GatherSource source(*this, stream_heads, head_ends, total);
+  body.clear();
+  AppendingSink sink(body);
+  snappy::Compress(&source, &sink);
 }
 
 void PushRequestBuilder::encode_json(std::string& body) const {
@@ -244,7 +344,8 @@ void PushRequestBuilder::encode_json(std::string& body) const {
     body += parts_[i].labels->json;
     body += ",\"values\":[";
     for (const Run& run : parts_[i].runs) {
-      body.append(encoded_, run.begin, run.end - run.begin);
+      const size_t begin = entries_[run.first_entry].owned_begin;
+      body.append(owned_, begin, owned_end(run.end_entry - 1) - begin);
     }
     body += "]}";
   }

@@ -23,57 +23,74 @@ struct StreamLabels {
 
 class PushRequestBuilder {
  public:
-  // Entries are encoded into one buffer of `capacity` bytes, reserved at the first add()
-  // and kept across clear() (size it to batch_bytes plus a line): one copy of each line and
-  // no regrowth. A request that outgrew it gives the excess back on clear().
-  explicit PushRequestBuilder(LokiEncoding encoding, size_t capacity = 0)
-      : encoding_(encoding), capacity_(capacity) {}
+  // Buffers grow as entries come and are kept across clear() for the next request, except
+  // one that grew past `keep_bytes` (size it to batch_bytes plus a line): that one is given
+  // back, so one huge request does not pin its memory.
+  explicit PushRequestBuilder(LokiEncoding encoding, size_t keep_bytes = 0)
+      : encoding_(encoding), keep_bytes_(keep_bytes) {}
 
   // `stream_id` identifies the stream (small, dense ids: it indexes a table);
-  // `labels` must outlive finish().
+  // `labels` must outlive encode(). For protobuf the line is borrowed, not copied (it
+  // lives in its batch, which the request holds and the budget already counts): it must
+  // outlive encode() too, unless it had to be made valid UTF-8.
   void add(uint32_t stream_id, const StreamLabels& labels, int64_t timestamp_ns,
            std::string_view line);
 
-  bool empty() const { return entries_ == 0; }
-  uint64_t entries() const { return entries_; }
+  bool empty() const { return entries_.empty(); }
+  uint64_t entries() const { return entries_.size(); }
   // Uncompressed payload bytes so far (what `batch_bytes` is compared with).
   uint64_t bytes() const { return bytes_; }
   LokiEncoding encoding() const { return encoding_; }
+  // Bytes of memory the builder's buffers hold (capacity, not content): what an owner
+  // charges to the memory budget.
+  uint64_t buffer_bytes() const { return buffer_bytes_; }
 
   // Writes the request body (snappy(protobuf) or JSON) into `body`, replacing its content
-  // but reusing its capacity.
+  // but reusing its capacity; `body` grows only to the size it needs.
   void encode(std::string& body) const;
   // Empties the builder, keeping its buffers for the next request.
   void clear();
 
  private:
-  // A stretch of encoded entries of one stream, consecutive in `encoded_`.
+  // One entry: its own bytes in `owned_` (the protobuf entry head, or the whole JSON
+  // entry, or a head plus the line made valid UTF-8), then the borrowed line, if any.
+  // Owned bytes are appended in entry order, so an entry's end where the next one begins.
+  struct Entry {
+    const char* borrowed = nullptr;
+    uint32_t borrowed_size = 0;
+    uint32_t owned_begin = 0;
+  };
+  // Consecutive entries of one stream (streams interleave within a file).
   struct Run {
-    size_t begin = 0;
-    size_t end = 0;
+    uint32_t first_entry = 0;
+    uint32_t end_entry = 0;
   };
   struct StreamPart {
     uint32_t stream_id = 0;
     const StreamLabels* labels = nullptr;
     std::vector<Run> runs;  // in order
+    size_t bytes = 0;       // of its entries
   };
+  class GatherSource;
   StreamPart& part(uint32_t stream_id, const StreamLabels& labels);
   void encode_protobuf(std::string& body) const;
   void encode_json(std::string& body) const;
+  size_t owned_end(uint32_t entry) const {
+    return entry + 1 < entries_.size() ? entries_[entry + 1].owned_begin : owned_.size();
+  }
 
   LokiEncoding encoding_;
-  size_t capacity_;
-  // Every entry of the request in the order added; streams refer to it by runs, so a
-  // stream's entries need not be contiguous (streams interleave within a file).
-  std::string encoded_;
+  size_t keep_bytes_;
+  std::string owned_;
+  std::vector<Entry> entries_;  // in the order added; streams refer to them by runs
   // parts_[0, used_) are this request's streams; the rest keep their runs' capacity.
   std::vector<StreamPart> parts_;
   size_t used_ = 0;
   // stream id -> 1 + its index in parts_ (0: not in this request).
   std::vector<uint32_t> part_of_stream_;
   size_t last_part_ = SIZE_MAX;
-  uint64_t entries_ = 0;
   uint64_t bytes_ = 0;
+  uint64_t buffer_bytes_ = 0;
 };
 
 // Protobuf helpers, shared with the test receiver's decoder tests.

@@ -28,14 +28,24 @@ bool RetryGate::wait_open(std::stop_token stop) {
   return !stop.stop_requested();
 }
 
-RequestLane::Request::Request(const LokiOutputConfig& config)
-    : builder(config.encoding, static_cast<size_t>(config.batch_bytes) + kLineSlack) {}
+namespace {
+
+MemoryLease empty_lease(MemoryBudget* budget) {
+  return budget != nullptr ? budget->take_now(0) : MemoryLease();
+}
+
+}  // namespace
+
+RequestLane::Request::Request(const LaneShared& shared)
+    : builder(shared.config.encoding, static_cast<size_t>(shared.config.batch_bytes) + kLineSlack),
+      charged(empty_lease(shared.budget)) {}
 
 RequestLane::RequestLane(LaneShared shared, std::unique_ptr<HttpTransport> transport, uint64_t seed)
     : shared_(shared),
       transport_(std::move(transport)),
       seed_(seed),
-      open_(shared.config),
+      open_(shared),
+      body_charged_(empty_lease(shared.budget)),
       thread_([this](std::stop_token stop) { run(stop); }) {}
 
 RequestLane::~RequestLane() {
@@ -56,6 +66,7 @@ bool RequestLane::append(std::unique_lock<std::mutex>& lock,
     open_.batches.push_back(batch);
   }
   open_.builder.add(stream_id, labels, timestamp_ns, line);
+  open_.charged.resize(open_.builder.buffer_bytes());
   if (open_.builder.bytes() < shared_.config.batch_bytes) return true;
   // Full: seal it, waiting while the previous sealed request has not been taken yet.
   if (!room_.wait(lock, stop, [&] { return sealed_.empty(); })) return false;
@@ -94,19 +105,20 @@ bool RequestLane::next_request(std::stop_token stop, Request& out) {
 }
 
 RequestLane::Request RequestLane::fresh_request() {
-  if (spares_.empty()) return Request(shared_.config);
+  if (spares_.empty()) return Request(shared_);
   Request request = std::move(spares_.back());
   spares_.pop_back();
   return request;
 }
 
 void RequestLane::run(std::stop_token stop) {
-  Request request(shared_.config);
+  Request request(shared_);
   while (next_request(stop, request)) {
     deliver(request, stop);
     // Drops parts abandoned on shutdown; keeps the buffers for a later request.
     request.batches.clear();
     request.builder.clear();
+    request.charged.resize(request.builder.buffer_bytes());
     std::lock_guard lock(mutex_);
     // Open, sealed and in flight: a lane needs three; one spare keeps that allocation-free.
     if (spares_.empty()) spares_.push_back(std::move(request));
@@ -129,6 +141,7 @@ bool RequestLane::pause(std::chrono::milliseconds delay, std::stop_token stop) {
 void RequestLane::deliver(Request& request, std::stop_token stop) {
   const uint64_t entries = request.builder.entries();
   request.builder.encode(body_);
+  body_charged_.resize(body_.capacity());
   const std::string& body = body_;
   std::minstd_rand random(static_cast<uint32_t>(seed_++));
   Backoff backoff(shared_.config.min_backoff, shared_.config.max_backoff,

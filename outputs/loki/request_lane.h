@@ -7,6 +7,9 @@
 // A request is sealed when it reaches `batch_bytes`, when its oldest entry is `linger`
 // old, or on flush(). append() blocks while a sealed request is already waiting
 // (backpressure to the pipeline). Retry-After from any lane holds every lane (RetryGate).
+// Memory: at most four requests (open, sealed, in flight, one spare) and one body buffer,
+// each charged to the memory budget at the capacity it holds; lines are not copied (a
+// protobuf request borrows them from its batches, which are charged already).
 // Thread: append/flush from the send() thread; the lane's own thread sends.
 
 #include <chrono>
@@ -20,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent/memory_budget.h"
 #include "outputs/loki/http_transport.h"
 #include "outputs/loki/loki_config.h"
 #include "outputs/loki/loki_stats.h"
@@ -46,6 +50,7 @@ struct LaneShared {
   LokiStats& stats;
   RetryGate& gate;
   const LokiEvents& events;
+  MemoryBudget* budget;  // null: nothing charged (tests)
 };
 
 class RequestLane {
@@ -66,8 +71,9 @@ class RequestLane {
 
  private:
   struct Request {
-    explicit Request(const LokiOutputConfig& config);
+    explicit Request(const LaneShared& shared);
     PushRequestBuilder builder;
+    MemoryLease charged;  // the builder's buffers
     std::vector<std::shared_ptr<PendingBatch>> batches;
     std::chrono::steady_clock::time_point opened;
   };
@@ -93,7 +99,8 @@ class RequestLane {
   bool flushing_ = false;
   bool failing_ = false;  // lane thread only: inside a retry episode
   std::string body_;      // lane thread only: the encoded body, capacity reused
-  std::jthread thread_;   // last: stops and joins before the members above go
+  MemoryLease body_charged_;
+  std::jthread thread_;  // last: stops and joins before the members above go
 };
 
 }  // namespace logship

@@ -34,11 +34,15 @@ int main(int argc, char** argv) {
   const int label_sets = std::atoi(argv[3]);
   if (argc > 4 && std::string(argv[4]) == "json") config.encoding = LokiEncoding::kJson;
   config.labels = {{"job", "{job}"}};
-  auto output = LokiOutput::create(config, nullptr, LokiEvents{.log = [](const LokiEvent& event) {
-                                     std::fprintf(stderr, "loki event %d: status %d %s\n",
-                                                  static_cast<int>(event.kind),
-                                                  event.status.value_or(0), event.error.c_str());
-                                   }});
+  auto output = LokiOutput::create(
+      config, nullptr,
+      LokiEvents{.log =
+                     [](const LokiEvent& event) {
+                       std::fprintf(stderr, "loki event %d: status %d %s\n",
+                                    static_cast<int>(event.kind), event.status.value_or(0),
+                                    event.error.c_str());
+                     }},
+      nullptr);
   if (!output) {
     std::fprintf(stderr, "%s\n", output.error().message.c_str());
     return 1;

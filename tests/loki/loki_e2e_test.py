@@ -8,6 +8,7 @@ feature is not built yet ("not yet supported", exit 2) is skipped (exit 77 for c
 import json
 import os
 import re
+import resource
 import select
 import signal
 import socket
@@ -132,6 +133,7 @@ def now_iso():
 
 
 LEVELS = ["debug", "info", "warn", "error"]
+SANITIZED = os.environ.get("LOGSHIP_SANITIZED") == "1"
 
 
 def write_json_logs(path, file_id, count):
@@ -219,8 +221,12 @@ class JsonLevels500k(LokiTest):
             files.append(self.path(f"app{i}.log"))
             write_json_logs(files[-1], i, n)
         result = self.tail("--parser", "json", "--label=job=app", "--label=level={fields.level}",
-                           "--", *files)
+                           "--memory-limit", "32MiB", "--", *files)
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        # Four streams keep all four lanes busy: their request buffers count in the budget.
+        peak_rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if not SANITIZED:  # ASan's shadow memory makes RSS meaningless
+            self.assertLessEqual(peak_rss_mib, 32 + 16, "peak RSS over memory_limit + 16 MiB")
         entries = self.receiver.entries()
         self.assertEqual(len(entries), 500_000)
         self.assert_exactly_once({(f, s) for f, n in enumerate(counts) for s in range(n)},

@@ -117,7 +117,7 @@ struct Setup {
     config.request_timeout = 500ms;
     config.max_concurrent_requests = 2;
     if (adjust) adjust(config);
-    auto created = LokiOutput::create(config, nullptr, {});
+    auto created = LokiOutput::create(config, nullptr, {}, nullptr);
     REQUIRE(created);
     output = std::move(*created);
   }
@@ -234,7 +234,7 @@ TEST_CASE("a bearer token is read from its file; a missing file is a config erro
   ::unlink(path);
   LokiOutputConfig config;
   config.bearer_token_file = path;
-  auto missing = LokiOutput::create(config, nullptr, {});
+  auto missing = LokiOutput::create(config, nullptr, {}, nullptr);
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == ErrorCode::kInvalidConfig);
 }
@@ -245,7 +245,7 @@ TEST_CASE("an unreachable URL retries until stopped and reports nothing delivere
   config.min_backoff = 10ms;
   config.max_backoff = 20ms;
   config.linger = 1ms;
-  auto output = LokiOutput::create(config, nullptr, {});
+  auto output = LokiOutput::create(config, nullptr, {}, nullptr);
   REQUIRE(output);
   auto sink = std::make_shared<RecordingSink>();
   REQUIRE((*output)->send(make_batch(make_source({}), {{"x"}}, sink, 0), {}));

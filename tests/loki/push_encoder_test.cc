@@ -104,9 +104,11 @@ TEST_CASE("a request larger than snappy's 64 KiB blocks, across many streams, ro
   for (int s = 0; s < 7; ++s) {
     labels.push_back({"{s=\"" + std::to_string(s) + "\"}", ""});
   }
+  std::vector<std::string> lines;  // protobuf lines are borrowed until encode()
   for (int i = 0; i < 5000; ++i) {
-    builder.add(i % 7, labels[i % 7], i, "line " + std::to_string(i) + std::string(i % 50, 'x'));
+    lines.push_back("line " + std::to_string(i) + std::string(i % 50, 'x'));
   }
+  for (int i = 0; i < 5000; ++i) builder.add(i % 7, labels[i % 7], i, lines[i]);
   std::string body;
   builder.encode(body);
   std::string scratch;
@@ -124,6 +126,24 @@ TEST_CASE("a request larger than snappy's 64 KiB blocks, across many streams, ro
     total += streams[s].entries.size();
   }
   CHECK(total == 5000);
+}
+
+TEST_CASE("protobuf lines are borrowed: the builder holds a fraction of what it encodes") {
+  const std::string line(250, 'x');
+  PushRequestBuilder builder(LokiEncoding::kProtobuf, 1 << 20);
+  for (int i = 0; i < 4000; ++i) builder.add(i % 3, kApp, i, line);
+  CHECK(builder.bytes() > 4000 * line.size());
+  CHECK(builder.buffer_bytes() > 0);
+  CHECK(builder.buffer_bytes() < builder.bytes() / 5);
+  const uint64_t held = builder.buffer_bytes();
+  builder.clear();
+  CHECK(builder.buffer_bytes() == held);  // kept for the next request
+
+  PushRequestBuilder small_keep(LokiEncoding::kJson, 1024);
+  for (int i = 0; i < 100; ++i) small_keep.add(1, kApp, i, line);
+  CHECK(small_keep.buffer_bytes() > 100 * line.size());  // JSON escapes, so it copies
+  small_keep.clear();
+  CHECK(small_keep.buffer_bytes() < 1024);  // grew past keep_bytes: given back
 }
 
 }  // namespace

@@ -64,3 +64,17 @@ TEST_CASE("a paused budget resumes only under its low-water mark") {
   CHECK(budget.ladder().rung == 0);
   CHECK(budget.ladder().tightened == 1);
 }
+
+TEST_CASE("a lease taken at once follows its owner's buffer size both ways") {
+  logship::MemoryBudget budget(100);
+  std::stop_source stop;
+  auto lease = budget.take_now(0);
+  lease.resize(90);
+  CHECK(budget.used() == 90);
+  const auto soon = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+  CHECK_FALSE(budget.acquire_until(20, stop.get_token(), soon));
+  lease.resize(30);  // the buffer was given back: the budget has room again
+  CHECK(budget.used() == 30);
+  CHECK(lease.bytes() == 30);
+  CHECK(budget.acquire(20, stop.get_token()));
+}
