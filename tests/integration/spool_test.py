@@ -1,8 +1,9 @@
 """Rungs 3 and 4 of the degradation ladder (DESIGN.md). With the output stalled, files
 rotated away and deleted are spooled (zstd under data_dir) and closed; once the output
 moves again every line of every rotated file arrives and the spool empties. A SIGKILL
-while spooling loses nothing. With a tiny spool the oldest spooled lines are dropped and
-the dropped-lines counter equals exactly the lines missing from the output."""
+while spooling loses nothing, and so does one just after a file was created and renamed
+away during a pause. With a tiny spool the oldest spooled lines are dropped and the
+dropped-lines counter equals exactly the lines missing from the output."""
 
 import glob
 import os
@@ -191,6 +192,45 @@ type = "stdout"
         self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
         got = self.output_lines("out1.txt", "out2.txt")
         print(f"{len(got) - len(expected)} duplicates of {len(expected)} lines after SIGKILL")
+
+    def test_a_file_created_and_renamed_away_while_paused_survives_a_sigkill(self):
+        # Spool off: the paused input must still open new files so that they reach the
+        # checkpoints; after a SIGKILL a rotated file is found again only through its entry.
+        reader, pipe = self.stalled_reader("out1.txt")
+        agent = self.start(self.config("0"), pipe)
+        os.close(pipe)
+        written = [generation(0)]
+        with open(self.log, "ab") as f:
+            f.write(b"".join(written[0]))
+        harness.wait_until(lambda: self.opened(agent), 30, "app.log opened by the agent")
+        harness.wait_until(lambda: self.metrics()["logship_input_pauses_total"] >= 1, 30,
+                           "the input paused behind the stalled output")
+        os.rename(self.log, self.log + ".1")
+        written.append(generation(1))
+        with open(self.log, "wb") as f:
+            f.write(b"".join(written[1]))
+        inode = os.stat(self.log).st_ino
+        harness.wait_until(
+            lambda: any(e["inode"] == inode for e in durable.read_checkpoints(self.path("data"))),
+            30, "the file created during the pause in the checkpoints")
+        os.rename(self.log + ".1", self.log + ".2")
+        os.rename(self.log, self.log + ".1")
+        written.append(generation(2))
+        with open(self.log, "wb") as f:
+            f.write(b"".join(written[2]))
+        agent.kill()
+        agent.wait()
+        os.kill(reader.pid, signal.SIGCONT)
+        reader.wait(timeout=30)
+
+        expected = {line for lines in written for line in lines}
+        with open(self.out_path("out2.txt"), "wb") as out:
+            agent = self.start(self.config("0"), out)
+        harness.wait_until(
+            lambda: expected <= set(self.output_lines("out1.txt", "out2.txt")), 120,
+            "every line of the three files after the restart")
+        agent.send_signal(signal.SIGTERM)
+        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
 
     def test_a_full_spool_drops_the_oldest_and_counts_every_line(self):
         reader, pipe = self.stalled_reader("out.txt")
