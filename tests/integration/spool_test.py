@@ -146,6 +146,25 @@ type = "stdout"
             self.assertGreater(int(seq), last.get(gen, -1), f"out of order: {line[:20]!r}")
             last[gen] = int(seq)
 
+    def kill_restart_and_collect(self, agent, reader, spool_max_bytes, written):
+        """SIGKILLs the agent writing into out1.txt, lets that output drain, restarts it into
+        out2.txt; waits for every written line and an empty spool, then stops it. Returns
+        what both runs shipped."""
+        agent.kill()
+        agent.wait()
+        os.kill(reader.pid, signal.SIGCONT)
+        reader.wait(timeout=30)
+        expected = {line for lines in written for line in lines}
+        with open(self.out_path("out2.txt"), "wb") as out:
+            agent = self.start(self.config(spool_max_bytes), out)
+        harness.wait_until(
+            lambda: expected <= set(self.output_lines("out1.txt", "out2.txt")), 120,
+            "every line after the restart")
+        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
+        agent.send_signal(signal.SIGTERM)
+        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        return self.output_lines("out1.txt", "out2.txt")
+
     def test_rotated_files_are_spooled_then_shipped_first(self):
         reader, pipe = self.stalled_reader("out.txt")
         agent = self.start(self.config("1GiB"), pipe)
@@ -176,22 +195,9 @@ type = "stdout"
         os.close(pipe)
         written = self.rotate_while_stalled(agent)
         self.assertTrue(self.segments(), "nothing was spooled")
-        agent.kill()
-        agent.wait()
-        os.kill(reader.pid, signal.SIGCONT)
-        reader.wait(timeout=30)
-
-        expected = {line for lines in written for line in lines}
-        with open(self.out_path("out2.txt"), "wb") as out:
-            agent = self.start(self.config("1GiB"), out)
-        harness.wait_until(
-            lambda: expected <= set(self.output_lines("out1.txt", "out2.txt")), 120,
-            "every line after the restart")
-        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
-        agent.send_signal(signal.SIGTERM)
-        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
-        got = self.output_lines("out1.txt", "out2.txt")
-        print(f"{len(got) - len(expected)} duplicates of {len(expected)} lines after SIGKILL")
+        got = self.kill_restart_and_collect(agent, reader, "1GiB", written)
+        expected = sum(len(lines) for lines in written)
+        print(f"{len(got) - expected} duplicates of {expected} lines after SIGKILL")
 
     def test_a_file_created_and_renamed_away_while_paused_survives_a_sigkill(self):
         # Spool off: the paused input must still open new files so that they reach the
@@ -218,19 +224,7 @@ type = "stdout"
         written.append(generation(2))
         with open(self.log, "wb") as f:
             f.write(b"".join(written[2]))
-        agent.kill()
-        agent.wait()
-        os.kill(reader.pid, signal.SIGCONT)
-        reader.wait(timeout=30)
-
-        expected = {line for lines in written for line in lines}
-        with open(self.out_path("out2.txt"), "wb") as out:
-            agent = self.start(self.config("0"), out)
-        harness.wait_until(
-            lambda: expected <= set(self.output_lines("out1.txt", "out2.txt")), 120,
-            "every line of the three files after the restart")
-        agent.send_signal(signal.SIGTERM)
-        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        self.kill_restart_and_collect(agent, reader, "0", written)
 
     def test_a_full_spool_drops_the_oldest_and_counts_every_line(self):
         reader, pipe = self.stalled_reader("out.txt")
