@@ -1,6 +1,7 @@
 #include "agent/checkpointer.h"
 
 #include "agent/agent_log.h"
+#include "agent/thread_name.h"
 
 namespace logship {
 
@@ -16,6 +17,7 @@ Checkpointer::~Checkpointer() { thread_.request_stop(); }
 
 void Checkpointer::start() {
   thread_ = std::jthread([this](std::stop_token stop) {
+    name_this_thread("ls-checkpoint");
     std::mutex mutex;
     std::condition_variable_any wake;
     std::unique_lock lock(mutex);

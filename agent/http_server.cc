@@ -12,6 +12,8 @@
 #include <charconv>
 #include <vector>
 
+#include "agent/thread_name.h"
+
 namespace logship {
 namespace {
 
@@ -130,7 +132,10 @@ HttpServer::HttpServer(UniqueFd listener, UniqueFd wake, uint16_t port, HttpServ
       wake_(std::move(wake)),
       port_(port),
       handlers_(std::move(handlers)),
-      thread_([this](std::stop_token stop) { serve(std::move(stop)); }) {}
+      thread_([this](std::stop_token stop) {
+        name_this_thread("ls-http");
+        serve(std::move(stop));
+      }) {}
 
 HttpServer::~HttpServer() {
   thread_.request_stop();

@@ -1,5 +1,7 @@
 #include "agent/pipeline.h"
 
+#include "agent/thread_name.h"
+
 namespace logship {
 
 Pipeline::Pipeline(std::unique_ptr<Input> input, std::unique_ptr<Output> output,
@@ -61,8 +63,14 @@ SentCounts Pipeline::sent() const {
 }
 
 PipelineOutcome Pipeline::run(std::stop_token stop, std::chrono::milliseconds shutdown_timeout) {
-  output_thread_ = std::jthread([this] { run_output(); });
-  input_thread_ = std::jthread([this] { run_input(); });
+  output_thread_ = std::jthread([this] {
+    name_this_thread("ls-output");
+    run_output();
+  });
+  input_thread_ = std::jthread([this] {
+    name_this_thread("ls-input");
+    run_input();
+  });
   std::stop_callback stop_reading(stop, [this] { input_stop_.request_stop(); });
 
   std::unique_lock lock(mutex_);

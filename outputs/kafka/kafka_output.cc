@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "agent/thread_name.h"
 #include "outputs/encoding/json_record.h"
 #include "outputs/kafka/delivery.h"
 
@@ -94,7 +95,10 @@ Result<void> KafkaOutput::start() {
   (void)conf.release();  // rd_kafka_new took it
   producer_.reset(rk);
   reports_.reset(rd_kafka_queue_get_main(rk));
-  poll_thread_ = std::jthread([this](std::stop_token stop) { poll_loop(stop); });
+  poll_thread_ = std::jthread([this](std::stop_token stop) {
+    name_this_thread("ls-kafka-poll");
+    poll_loop(stop);
+  });
   return {};
 }
 

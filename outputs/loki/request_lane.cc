@@ -3,6 +3,7 @@
 #include <random>
 #include <string>
 
+#include "agent/thread_name.h"
 #include "outputs/loki/backoff.h"
 #include "outputs/loki/response_classifier.h"
 
@@ -46,7 +47,10 @@ RequestLane::RequestLane(LaneShared shared, std::unique_ptr<HttpTransport> trans
       seed_(seed),
       open_(shared),
       body_charged_(empty_lease(shared.budget)),
-      thread_([this](std::stop_token stop) { run(stop); }) {}
+      thread_([this](std::stop_token stop) {
+        name_this_thread("ls-loki-lane");
+        run(stop);
+      }) {}
 
 RequestLane::~RequestLane() {
   thread_.request_stop();
