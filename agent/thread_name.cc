@@ -2,16 +2,8 @@
 
 #include <pthread.h>
 
-#include <algorithm>
-#include <cstring>
-#include <string>
-
 namespace logship {
 
-void name_this_thread(const char* name) {
-  constexpr size_t kMaxName = 15;  // the kernel's TASK_COMM_LEN less the terminating NUL
-  const std::string cut(name, std::min(std::strlen(name), kMaxName));
-  pthread_setname_np(pthread_self(), cut.c_str());
-}
+void name_this_thread(const char* name) { pthread_setname_np(pthread_self(), name); }
 
 }  // namespace logship

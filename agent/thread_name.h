@@ -1,6 +1,7 @@
 #pragma once
 // Names the calling thread so `top -H`, `ps -L` and /proc/PID/task show which stage spends
-// the CPU. Linux keeps at most 15 characters; longer names are cut.
+// the CPU. At most 15 characters (the kernel's limit): a longer name is refused and the
+// thread keeps the one it had.
 
 namespace logship {
 
