@@ -8,23 +8,8 @@ TextRef FieldCollector::copy(std::string_view bytes) {
   return scratch_end(start);
 }
 
-uint64_t FieldCollector::name_bit(std::string_view name) {
-  if (name.empty()) return 1;
-  // Length and the first and last bytes tell typical keys apart; cheaper than a hash.
-  const auto first = static_cast<unsigned char>(name.front());
-  const auto last = static_cast<unsigned char>(name.back());
-  const uint32_t key = static_cast<uint32_t>(name.size()) ^ (first << 8) ^ (last << 16);
-  return uint64_t{1} << ((key * 0x9E3779B1u) >> 26);
-}
-
-void FieldCollector::add(TextRef name, TextRef value) {
+void FieldCollector::replace_or_add(TextRef name, TextRef value) {
   const std::string_view name_text = text(name);
-  const uint64_t bit = name_bit(name_text);
-  if ((names_seen_ & bit) == 0) {
-    names_seen_ |= bit;
-    fields_.push_back({name, value});
-    return;
-  }
   for (CollectedField& field : fields_) {
     if (field.name.size() == name.size() && text(field.name) == name_text) {
       field.value = value;

@@ -70,8 +70,13 @@ class FieldCollector {
   }
 
   // Adds a field; a name seen before on this line is replaced (the last value wins, as
-  // in most JSON decoders).
-  void add(TextRef name, TextRef value);
+  // in most JSON decoders). Inline: a parser calls it for every field.
+  void add(TextRef name, TextRef value) {
+    const uint64_t bit = name_bit(text(name));
+    if ((names_seen_ & bit) != 0) return replace_or_add(name, value);
+    names_seen_ |= bit;
+    fields_.push_back({name, value});
+  }
   // The value of the field named `name`, or nullptr.
   const CollectedField* find(std::string_view name) const;
   // Removes the field named `name`, if present; true when one was removed.
@@ -86,7 +91,16 @@ class FieldCollector {
   // One bit per name hash of the fields added on this line (a 64-bit Bloom filter): a
   // name whose bit is clear is new, so add() skips comparing it with every field before
   // it, which was a quarter of JSON parsing. Bits of erased names may stay set.
-  static uint64_t name_bit(std::string_view name);
+  static uint64_t name_bit(std::string_view name) {
+    if (name.empty()) return 1;
+    // Length and the first and last bytes tell typical keys apart; cheaper than a hash.
+    const auto first = static_cast<unsigned char>(name.front());
+    const auto last = static_cast<unsigned char>(name.back());
+    const uint32_t key = static_cast<uint32_t>(name.size()) ^ (first << 8) ^ (last << 16);
+    return uint64_t{1} << ((key * 0x9E3779B1u) >> 26);
+  }
+  // add() for a name whose bit is already set: replaces the field of that name, if any.
+  void replace_or_add(TextRef name, TextRef value);
 
   std::string_view line_;
   std::string scratch_;
