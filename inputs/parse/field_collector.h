@@ -64,9 +64,11 @@ class FieldCollector {
     return {static_cast<uint32_t>(start), static_cast<uint32_t>(scratch_.size() - start), true};
   }
 
+  // Refs are made only by in_line(), copy() and scratch_end(), so they lie within their
+  // text: no bounds check.
   std::string_view text(TextRef ref) const {
-    const std::string_view base = ref.in_scratch() ? std::string_view(scratch_) : line_;
-    return base.substr(ref.begin(), ref.size());
+    const char* base = ref.in_scratch() ? scratch_.data() : line_.data();
+    return {base + ref.begin(), ref.size()};
   }
 
   // Adds a field; a name seen before on this line is replaced (the last value wins, as
