@@ -8,8 +8,7 @@ TextRef FieldCollector::copy(std::string_view bytes) {
   return scratch_end(start);
 }
 
-void FieldCollector::replace_or_add(TextRef name, TextRef value) {
-  const std::string_view name_text = text(name);
+void FieldCollector::replace_or_add(TextRef name, std::string_view name_text, TextRef value) {
   for (CollectedField& field : fields_) {
     if (field.name.size() == name.size() && text(field.name) == name_text) {
       field.value = value;

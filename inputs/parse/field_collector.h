@@ -74,8 +74,9 @@ class FieldCollector {
   // Adds a field; a name seen before on this line is replaced (the last value wins, as
   // in most JSON decoders). Inline: a parser calls it for every field.
   void add(TextRef name, TextRef value) {
-    const uint64_t bit = name_bit(text(name));
-    if ((names_seen_ & bit) != 0) return replace_or_add(name, value);
+    const std::string_view name_text = text(name);
+    const uint64_t bit = name_bit(name_text);
+    if ((names_seen_ & bit) != 0) return replace_or_add(name, name_text, value);
     names_seen_ |= bit;
     fields_.push_back({name, value});
   }
@@ -102,7 +103,7 @@ class FieldCollector {
     return uint64_t{1} << ((key * 0x9E3779B1u) >> 26);
   }
   // add() for a name whose bit is already set: replaces the field of that name, if any.
-  void replace_or_add(TextRef name, TextRef value);
+  void replace_or_add(TextRef name, std::string_view name_text, TextRef value);
 
   std::string_view line_;
   std::string scratch_;

@@ -115,6 +115,7 @@ class JsonScanner {
 
   // A value of a top-level key: decoded string, or the raw JSON text of anything else.
   bool value_text(const char*& p, TextRef& out) const {
+    // Values usually follow ':' directly; every JSON whitespace byte is <= ' '.
     if (p != end_ && static_cast<unsigned char>(*p) <= ' ') skip_ws(p);
     const char c = p == end_ ? '\0' : *p;
     if (c == '"') return string_value(p, out);
@@ -162,20 +163,28 @@ class JsonScanner {
     return true;
   }
 
+  // The position after the closing quote of a string whose contents start at `p`, without
+  // decoding it; nullptr when it does not close.
+  const char* skip_string(const char* p) const {
+    while (true) {
+      p = find_quote_or_backslash(p, end_);
+      if (p == end_) return nullptr;
+      if (*p == '"') return p + 1;
+      if (end_ - p < 2) return nullptr;
+      p += 2;  // the backslash and the byte it escapes
+    }
+  }
+
   // Skips a nested object or array (p at its opening bracket), checking brackets pair up
   // and strings close. The contents are not validated further: they are shipped as text.
-  const char* skip_nested(const char* p) const {
+  [[gnu::noinline]] const char* skip_nested(const char* p) const {
     std::bitset<kMaxJsonDepth> is_object;
     int depth = 0;
     while (p != end_) {
       const char c = *p++;
       if (c == '"') {
-        while (p != end_ && *p != '"') {
-          if (*p == '\\' && ++p == end_) return nullptr;
-          ++p;
-        }
-        if (p == end_) return nullptr;
-        ++p;
+        p = skip_string(p);
+        if (p == nullptr) return nullptr;
       } else if (c == '{' || c == '[') {
         if (depth == kMaxJsonDepth) return nullptr;
         is_object[depth++] = c == '{';
