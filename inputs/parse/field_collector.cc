@@ -41,7 +41,7 @@ void FieldCollector::rename(std::string_view from, std::string_view to) {
   for (CollectedField& field : fields_) {
     if (field.name.size() == from.size() && text(field.name) == from) {
       field.name = copy(to);
-      names_seen_ |= name_bit(to);
+      mark_seen(to);
       return;
     }
   }

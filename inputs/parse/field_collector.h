@@ -7,6 +7,7 @@
 // Thread: owned by one file's parser on the input thread. Pure: no I/O, no Batch needed
 // to parse (the fuzz targets use it alone).
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -47,7 +48,7 @@ class FieldCollector {
     line_ = line;
     scratch_.clear();
     fields_.clear();
-    names_seen_ = 0;
+    names_seen_ = {};
   }
 
   std::string_view line() const { return line_; }
@@ -73,11 +74,10 @@ class FieldCollector {
 
   // Adds a field; a name seen before on this line is replaced (the last value wins, as
   // in most JSON decoders). Inline: a parser calls it for every field.
-  void add(TextRef name, TextRef value) {
-    const std::string_view name_text = text(name);
-    const uint64_t bit = name_bit(name_text);
-    if ((names_seen_ & bit) != 0) return replace_or_add(name, name_text, value);
-    names_seen_ |= bit;
+  void add(TextRef name, TextRef value) { add(name, text(name), value); }
+  // The same, for a parser that has the name's text at hand: `name_text` is text(name).
+  void add(TextRef name, std::string_view name_text, TextRef value) {
+    if (!mark_seen(name_text)) return replace_or_add(name, name_text, value);
     fields_.push_back({name, value});
   }
   // The value of the field named `name`, or nullptr.
@@ -91,16 +91,25 @@ class FieldCollector {
   std::string_view scratch_text() const { return scratch_; }
 
  private:
-  // One bit per name hash of the fields added on this line (a 64-bit Bloom filter): a
+  // One bit per name hash of the fields added on this line (a 128-bit Bloom filter): a
   // name whose bit is clear is new, so add() skips comparing it with every field before
-  // it, which was a quarter of JSON parsing. Bits of erased names may stay set.
-  static uint64_t name_bit(std::string_view name) {
-    if (name.empty()) return 1;
-    // Length and the first and last bytes tell typical keys apart; cheaper than a hash.
-    const auto first = static_cast<unsigned char>(name.front());
-    const auto last = static_cast<unsigned char>(name.back());
-    const uint32_t key = static_cast<uint32_t>(name.size()) ^ (first << 8) ^ (last << 16);
-    return uint64_t{1} << ((key * 0x9E3779B1u) >> 26);
+  // it, which was a quarter of JSON parsing. 128 bits rather than 64: a line of ten keys
+  // then shares a bit, and pays for the comparisons, about half as often (~30%, not ~50%).
+  // Bits of erased names may stay set. True when the name's bit was clear.
+  bool mark_seen(std::string_view name) {
+    uint32_t slot = 0;
+    if (!name.empty()) {
+      // Length and the first and last bytes tell typical keys apart; cheaper than a hash.
+      const auto first = static_cast<unsigned char>(name.front());
+      const auto last = static_cast<unsigned char>(name.back());
+      const uint32_t key = static_cast<uint32_t>(name.size()) ^ (first << 8) ^ (last << 16);
+      slot = (key * 0x9E3779B1u) >> 25;
+    }
+    uint64_t& word = names_seen_[slot >> 6];
+    const uint64_t bit = uint64_t{1} << (slot & 63);
+    const bool was_clear = (word & bit) == 0;
+    word |= bit;
+    return was_clear;
   }
   // add() for a name whose bit is already set: replaces the field of that name, if any.
   void replace_or_add(TextRef name, std::string_view name_text, TextRef value);
@@ -108,7 +117,7 @@ class FieldCollector {
   std::string_view line_;
   std::string scratch_;
   std::vector<CollectedField> fields_;
-  uint64_t names_seen_ = 0;
+  std::array<uint64_t, 2> names_seen_{};
 };
 
 }  // namespace logship

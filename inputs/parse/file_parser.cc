@@ -1,6 +1,7 @@
 #include "inputs/parse/file_parser.h"
 
 #include <algorithm>
+#include <span>
 
 #include "inputs/parse/json_parser.h"
 #include "inputs/parse/logfmt_parser.h"
@@ -168,23 +169,41 @@ void FileParser::emit(const AssembledRecord& record) {
   if (!out.parse_failed) {
     extract_timestamp(out, record.read_time_ns);
     // Filters apply to parsed records only: an unparsed line is never silently dropped.
-    if (!processing_.keep(fields_)) {
-      ++stats_->dropped;
-      return;
+    if (!processing_.empty()) {
+      if (!processing_.keep(fields_)) {
+        ++stats_->dropped;
+        return;
+      }
+      processing_.apply(fields_);
     }
-    processing_.apply(fields_);
   }
-  // Field refs: into the line (where the record text lies) or into the scratch text.
+  // Field refs: into the line (where the record text lies) or into the scratch text, which
+  // is copied whole when not empty (it holds only the text of this record's fields).
+  // Written in place rather than pushed one by one: this loop runs for every field, and
+  // most records have no scratch text, which leaves an add per ref.
   const uint32_t line_base = out.line.begin;
-  std::optional<uint32_t> scratch_base;
-  auto place = [&](TextRef ref) {
-    if (!ref.in_scratch()) return Slice{line_base + ref.begin(), ref.size()};
-    if (!scratch_base) scratch_base = to_extra(fields_.scratch_text()).begin;
-    return Slice{*scratch_base + ref.begin(), ref.size()};
-  };
-  out.fields_begin = static_cast<uint32_t>(parts_->fields.size());
-  for (const CollectedField& field : fields_.fields()) {
-    parts_->fields.push_back({place(field.name), place(field.value)});
+  const std::string_view scratch = fields_.scratch_text();
+  const std::span<const CollectedField> collected = fields_.fields();
+  std::vector<Field>& fields = parts_->fields;
+  out.fields_begin = static_cast<uint32_t>(fields.size());
+  fields.resize(fields.size() + collected.size());
+  Field* placed = fields.data() + out.fields_begin;
+  if (scratch.empty()) {
+    for (const CollectedField& field : collected) {
+      placed->name = {line_base + field.name.begin(), field.name.size()};
+      placed->value = {line_base + field.value.begin(), field.value.size()};
+      ++placed;
+    }
+  } else {
+    const uint32_t scratch_base = to_extra(scratch).begin;
+    auto place = [&](TextRef ref) {
+      return Slice{(ref.in_scratch() ? scratch_base : line_base) + ref.begin(), ref.size()};
+    };
+    for (const CollectedField& field : collected) {
+      placed->name = place(field.name);
+      placed->value = place(field.value);
+      ++placed;
+    }
   }
   if (cached_stream) parts_->fields.push_back(stream_field(record.stream));
   out.fields_count = static_cast<uint32_t>(fields_.fields().size()) + (cached_stream ? 1 : 0);

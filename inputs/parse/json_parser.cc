@@ -12,19 +12,52 @@
 namespace logship {
 namespace {
 
+#ifdef __SSE2__
+// Bit i set where byte i of the 16 at `at` is '"' or '\\'.
+unsigned quote_or_backslash_bits(const char* at) {
+  const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+      _mm_cmpeq_epi8(chunk, _mm_set1_epi8('"')), _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\\')))));
+}
+
+// Bit i set where byte i of the 16 at `at` is not an ASCII digit. Signed compares: bytes
+// >= 0x80 are negative, so below '0'.
+unsigned non_digit_bits(const char* at) {
+  const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+      _mm_cmplt_epi8(chunk, _mm_set1_epi8('0')), _mm_cmpgt_epi8(chunk, _mm_set1_epi8('9')))));
+}
+
+// The first byte in [p, end) whose bit `bits_at` sets, or end; `line` is where the line
+// starts. 16 bytes at a time; the last few of a line are looked at as the line's last 16
+// bytes, those before p masked off, so that a value near the end (the last field of every
+// line) costs one compare rather than a byte loop. Only lines under 16 bytes take the loop.
+// Always inlined, as are its two users: the field loop calls them for every value.
+template <typename Bits, typename IsHit>
+[[gnu::always_inline]] inline const char* find_first(const char* p, const char* line,
+                                                     const char* end, Bits bits_at, IsHit is_hit) {
+  for (; end - p >= 16; p += 16) {
+    if (const unsigned hits = bits_at(p); hits != 0) return p + std::countr_zero(hits);
+  }
+  if (p != end && end - line >= 16) {
+    const char* const last16 = end - 16;
+    const unsigned hits = bits_at(last16) >> (p - last16);
+    return hits != 0 ? p + std::countr_zero(hits) : end;
+  }
+  while (p != end && !is_hit(*p)) ++p;
+  return p;
+}
+#endif
+
 // The first '"' or '\\' in [p, end), or end. String scanning is most of the parse and most
 // strings have no escapes, so it compares 16 bytes at a time (SSE2, part of every x86-64)
 // or, elsewhere, 8 at a time within a word (SWAR).
-const char* find_quote_or_backslash(const char* p, const char* end) {
+[[gnu::always_inline]] inline const char* find_quote_or_backslash(const char* p,
+                                                                  [[maybe_unused]] const char* line,
+                                                                  const char* end) {
 #ifdef __SSE2__
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  for (; end - p >= 16; p += 16) {
-    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const int hits = _mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)));
-    if (hits != 0) return p + std::countr_zero(static_cast<unsigned>(hits));
-  }
+  return find_first(p, line, end, quote_or_backslash_bits,
+                    [](char c) { return c == '"' || c == '\\'; });
 #else
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHighBits = 0x8080808080808080ULL;
@@ -40,9 +73,23 @@ const char* find_quote_or_backslash(const char* p, const char* end) {
         (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighBits;
     if (hits != 0) return p + std::countr_zero(hits) / 8;
   }
-#endif
   while (p != end && *p != '"' && *p != '\\') ++p;
   return p;
+#endif
+}
+
+// The first byte in [p, end) that is not an ASCII digit, or end. Numbers (ids, counts,
+// latencies) are the next most common values; a byte loop cost ~6 instructions a digit.
+[[gnu::always_inline]] inline const char* skip_digits(const char* p,
+                                                      [[maybe_unused]] const char* line,
+                                                      const char* end) {
+  auto is_non_digit = [](char c) { return static_cast<unsigned char>(c - '0') >= 10; };
+#ifdef __SSE2__
+  return find_first(p, line, end, non_digit_bits, is_non_digit);
+#else
+  while (p != end && !is_non_digit(*p)) ++p;
+  return p;
+#endif
 }
 
 // Scans one line. The cursor `p` is a local of the field loop, passed by reference only
@@ -60,11 +107,12 @@ class JsonScanner {
     if (!eat_token(p, '}')) {
       while (true) {
         TextRef name;
-        if (!string_value(p, name)) return false;
+        std::string_view name_text;
+        if (!string_value(p, name, &name_text)) return false;
         if (!eat_token(p, ':')) return false;
         TextRef value;
         if (!value_text(p, value)) return false;
-        out_.add(name, value);
+        out_.add(name, name_text, value);
         if (eat_token(p, ',')) continue;
         if (eat_token(p, '}')) break;
         return false;
@@ -99,16 +147,21 @@ class JsonScanner {
 
   // A string (p at its opening quote, or whitespace before it): a ref into the line when it has no
   // escapes, else decoded into the scratch text. Small so that it inlines into the field loop.
-  bool string_value(const char*& p, TextRef& out) const {
+  // `text`, when given, is set to the string's text too: add() needs a name's, and here it
+  // costs nothing where decoding the ref again does.
+  bool string_value(const char*& p, TextRef& out, std::string_view* text = nullptr) const {
     if (!eat_token(p, '"')) return false;
     const char* const start = p;
-    p = find_quote_or_backslash(p, end_);
+    p = find_quote_or_backslash(p, begin_, end_);
     if (p == end_) return false;
     if (*p != '"') {
       p = escaped_string_value(start, p, out);
-      return p != nullptr;
+      if (p == nullptr) return false;
+      if (text != nullptr) *text = out_.text(out);
+      return true;
     }
     out = in_line(start, p);
+    if (text != nullptr) *text = {start, static_cast<size_t>(p - start)};
     ++p;
     return true;
   }
@@ -143,12 +196,10 @@ class JsonScanner {
     return true;
   }
 
-  bool is_digit_at(const char* p) const { return p != end_ && *p >= '0' && *p <= '9'; }
-
   // Skips digits; false when there are none.
   bool digits(const char*& p) const {
     const char* const start = p;
-    while (is_digit_at(p)) ++p;
+    p = skip_digits(p, begin_, end_);
     return p != start;
   }
 
@@ -167,7 +218,7 @@ class JsonScanner {
   // decoding it; nullptr when it does not close.
   const char* skip_string(const char* p) const {
     while (true) {
-      p = find_quote_or_backslash(p, end_);
+      p = find_quote_or_backslash(p, begin_, end_);
       if (p == end_) return nullptr;
       if (*p == '"') return p + 1;
       if (end_ - p < 2) return nullptr;

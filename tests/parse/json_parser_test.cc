@@ -86,6 +86,23 @@ TEST_CASE("JSON strings end at their quote or first escape wherever it falls in 
   }
 }
 
+TEST_CASE("JSON numbers end at their first non-digit wherever they fall in the line") {
+  // Digits are scanned 16 bytes at a time and, near the end of a line, as its last 16
+  // bytes: put the number at every distance from the end and from the line's start.
+  FieldCollector f;
+  for (size_t pad = 0; pad < 40; ++pad) {
+    for (const std::string number : {"7", "1234567890123456789", "-0.25", "31e-2", "12345.5E+3"}) {
+      CAPTURE(pad);
+      CAPTURE(number);
+      const std::string line = "{\"p\":\"" + std::string(pad, 'x') + "\",\"n\":" + number + "}";
+      REQUIRE(parse_json(line, f));
+      CHECK(field_map(f)["n"] == number);
+      CHECK(field_map(f)["p"] == std::string(pad, 'x'));
+      CHECK_FALSE(parse_json("{\"p\":\"" + std::string(pad, 'x') + "\",\"n\":" + number, f));
+    }
+  }
+}
+
 TEST_CASE("JSON that is truncated or not an object fails without reading past it") {
   FieldCollector f;
   for (const char* bad :
