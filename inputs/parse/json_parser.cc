@@ -12,6 +12,8 @@
 namespace logship {
 namespace {
 
+bool is_json_whitespace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 #ifdef __SSE2__
 // Bit i set where byte i of the 16 at `at` is '"' or '\\'.
 unsigned quote_or_backslash_bits(const char* at) {
@@ -96,6 +98,13 @@ template <typename Bits, typename IsHit>
 // to helpers that inline, so it stays in a register: as a member it was stored and reloaded
 // around every field. The rare paths (escapes, nested values) take it by value and return
 // where they stopped, or nullptr when the line is malformed.
+//
+// The line must end in '}' (parse_json checks, after trimming whitespace). Every byte the
+// field loop consumes before its end is some other token, so the cursor stays short of the
+// end until that last '}', and the token and whitespace checks read *p without first
+// comparing p with the end (those compares were a tenth of the parse). The scans and the
+// rare paths stay bounded by end_; only a nested value can swallow the last '}', and then
+// the line is not an object.
 class JsonScanner {
  public:
   JsonScanner(std::string_view line, FieldCollector& out)
@@ -112,25 +121,28 @@ class JsonScanner {
         if (!eat_token(p, ':')) return false;
         TextRef value;
         if (!value_text(p, value)) return false;
+        // A decoded name lives in the scratch text, which decoding the value may have moved.
+        if (name.in_scratch()) name_text = out_.text(name);
         out_.add(name, name_text, value);
         if (eat_token(p, ',')) continue;
         if (eat_token(p, '}')) break;
         return false;
       }
     }
-    skip_ws(p);
-    return p == end_;
+    return p == end_;  // trailing whitespace is already trimmed
   }
 
  private:
-  bool eat(const char*& p, char c) const {
-    if (p == end_ || *p != c) return false;
+  // p < end_ (see the class comment).
+  static bool eat(const char*& p, char c) {
+    if (*p != c) return false;
     ++p;
     return true;
   }
 
-  void skip_ws(const char*& p) const {
-    while (p != end_ && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) ++p;
+  // p < end_, and *(end_ - 1) is '}', which stops the loop.
+  static void skip_ws(const char*& p) {
+    while (is_json_whitespace(*p)) ++p;
   }
 
   // Eats `c` after optional whitespace. Most JSON logs have none between tokens, so `c`
@@ -148,7 +160,8 @@ class JsonScanner {
   // A string (p at its opening quote, or whitespace before it): a ref into the line when it has no
   // escapes, else decoded into the scratch text. Small so that it inlines into the field loop.
   // `text`, when given, is set to the string's text too: add() needs a name's, and here it
-  // costs nothing where decoding the ref again does.
+  // costs nothing where decoding the ref again does. A decoded string's text is valid only
+  // until the scratch text grows.
   bool string_value(const char*& p, TextRef& out, std::string_view* text = nullptr) const {
     if (!eat_token(p, '"')) return false;
     const char* const start = p;
@@ -169,14 +182,14 @@ class JsonScanner {
   // A value of a top-level key: decoded string, or the raw JSON text of anything else.
   bool value_text(const char*& p, TextRef& out) const {
     // Values usually follow ':' directly; every JSON whitespace byte is <= ' '.
-    if (p != end_ && static_cast<unsigned char>(*p) <= ' ') skip_ws(p);
-    const char c = p == end_ ? '\0' : *p;
+    if (static_cast<unsigned char>(*p) <= ' ') skip_ws(p);
+    const char c = *p;
     if (c == '"') return string_value(p, out);
     const char* const start = p;
     bool ok = false;
     if (c == '{' || c == '[') {
       p = skip_nested(p);
-      ok = p != nullptr;
+      ok = p != nullptr && p != end_;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       ok = number(p);
     } else {
@@ -371,6 +384,11 @@ class JsonScanner {
 
 bool parse_json(std::string_view line, FieldCollector& out) {
   out.reset(line);
+  if (line.empty() || line.back() != '}') {
+    while (!line.empty() && is_json_whitespace(line.back())) line.remove_suffix(1);
+    if (line.empty() || line.back() != '}') return false;
+  }
+  if (line.size() < 2) return false;
   return JsonScanner(line, out).parse_object_line();
 }
 
