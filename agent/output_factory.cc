@@ -25,7 +25,8 @@ LatencyObserver observe_into(const std::shared_ptr<Histogram>& histogram) {
   return [histogram](double seconds) { histogram->observe(seconds); };
 }
 
-void log_loki_event(const std::string& output, const LokiEvent& event) {
+// `max_streams`: the output's stream cap, named when records go over it.
+void log_loki_event(const std::string& output, int64_t max_streams, const LokiEvent& event) {
   const std::string status = event.status ? std::to_string(*event.status) : "none";
   switch (event.kind) {
     case LokiEvent::Kind::kRetrying:
@@ -45,6 +46,13 @@ void log_loki_event(const std::string& output, const LokiEvent& event) {
                        {"status", status},
                        {"error", event.error},
                        {"entries", event.entries}});
+      return;
+    case LokiEvent::Kind::kOverStreamLimit:
+      // Once per batch that goes over; the log writes it once per repeat interval and
+      // counts the rest (logship_loki_records_over_stream_limit_total has the exact total).
+      agent_log().log(
+          LogLevel::kWarn, "loki stream limit reached; records ship without their field labels",
+          {{"output", output}, {"max_streams", max_streams}, {"records", event.entries}});
       return;
   }
 }
@@ -81,7 +89,8 @@ struct OutputBuilder {
   }
   Result<std::unique_ptr<Output>> operator()(const LokiOutputConfig& settings) const {
     LokiEvents events{
-        .log = [name = config.name](const LokiEvent& event) { log_loki_event(name, event); },
+        .log = [name = config.name, max_streams = settings.max_streams](
+                   const LokiEvent& event) { log_loki_event(name, max_streams, event); },
         .latency = observe_into(context.request_seconds)};
     auto output =
         LokiOutput::create(settings, context.loki_stats, std::move(events), context.budget);

@@ -41,7 +41,7 @@ struct LokiOutputConfig {
   // stream are never in two requests at the same time (Loki's per-stream order holds).
   int64_t max_concurrent_requests = 4;
   // Distinct label sets kept; records that would open more lose their field-templated
-  // labels (counted as streams_over_limit) rather than being dropped.
+  // labels (counted in records_over_stream_limit, and logged) rather than being dropped.
   int64_t max_streams = 10000;
   // One attempt (connect, send, response) gives up after this long and is retried.
   std::chrono::milliseconds request_timeout = std::chrono::seconds(30);

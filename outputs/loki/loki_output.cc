@@ -127,6 +127,7 @@ Result<void> LokiOutput::send(Batch batch, std::stop_token stop) {
   auto pending = std::make_shared<PendingBatch>(std::move(batch), unsettled_);
   const Batch& records = pending->batch();
   router_.start_batch(records);
+  const uint64_t over_limit_before = router_.records_over_stream_limit();
   RequestLane* held_lane = nullptr;
   std::unique_lock<std::mutex> held;
   for (const Record& record : records.records()) {
@@ -144,8 +145,12 @@ Result<void> LokiOutput::send(Batch batch, std::stop_token stop) {
     }
   }
   if (held.owns_lock()) held.unlock();
-  stats_->records_over_stream_limit.store(router_.records_over_stream_limit(),
-                                          std::memory_order_relaxed);
+  const uint64_t over_limit = router_.records_over_stream_limit();
+  stats_->records_over_stream_limit.store(over_limit, std::memory_order_relaxed);
+  if (over_limit > over_limit_before && events_.log) {
+    events_.log(
+        {.kind = LokiEvent::Kind::kOverStreamLimit, .entries = over_limit - over_limit_before});
+  }
   stats_->streams.store(router_.stream_count(), std::memory_order_relaxed);
   pending->finish_part(false);
   return {};

@@ -47,6 +47,9 @@ struct LokiEvent {
     kRetrying,   // an attempt failed retryably; the push is tried again after `delay`
     kRecovered,  // a push succeeded after failed attempts
     kRejected,   // a push was refused for good (4xx): its records are counted, not retried
+    // Records of a batch would have opened streams past `max_streams`: they were shipped
+    // without their field-templated labels. `entries` is how many (reported per batch).
+    kOverStreamLimit,
   };
   Kind kind;
   std::optional<int> status;  // HTTP status; absent for network errors

@@ -78,8 +78,9 @@ using Labels = std::map<std::string, std::string>;
 
 struct Fixture {
   Fixture() : Fixture(Labels{{"job", "{job}"}}, 3) {}
-  explicit Fixture(Labels labels, int64_t lanes = 3) {
+  explicit Fixture(Labels labels, int64_t lanes = 3, int64_t max_streams = 10000) {
     config.labels = std::move(labels);
+    config.max_streams = max_streams;
     config.batch_bytes = 300;
     config.linger = 5ms;
     config.min_backoff = 1ms;
@@ -218,6 +219,27 @@ TEST_CASE("an unreachable Loki keeps batches unsettled; destroying the output dr
   CHECK(f.sink->fates().empty());
   f.output.reset();
   CHECK(f.sink->fates()[0] == Fate::kDropped);
+}
+
+TEST_CASE("records over max_streams ship without field labels, counted and reported per batch") {
+  Fixture f(Labels{{"level", "{fields.level}"}}, 2, 2);
+  std::vector<TestLine> first = numbered("i", 0, 2, "info");
+  for (auto& line : numbered("w", 0, 2, "warn")) first.push_back(line);
+  REQUIRE(f.output->send(make_batch(make_source({}), first, f.sink, 0), {}));
+  std::vector<TestLine> over = numbered("e", 0, 3, "error");
+  for (auto& line : numbered("i", 2, 1, "info")) over.push_back(line);
+  REQUIRE(f.output->send(make_batch(make_source({}), over, f.sink, 1), {}));
+  REQUIRE(f.output->send(make_batch(make_source({}), numbered("w", 2, 2, "warn"), f.sink, 2), {}));
+  REQUIRE(f.drain());
+  CHECK(f.output->stats().records_over_stream_limit == 3);
+  auto streams = f.loki->streams();
+  CHECK(streams["{level=\"info\"}"].size() == 3);
+  CHECK(streams["{level=\"warn\"}"].size() == 4);
+  CHECK(streams.size() == 3);  // and one without the level label, for the three errors
+  std::lock_guard lock(f.log_mutex);
+  REQUIRE(f.log.size() == 1);  // the batches within the cap report nothing
+  CHECK(f.log[0].kind == LokiEvent::Kind::kOverStreamLimit);
+  CHECK(f.log[0].entries == 3);
 }
 
 TEST_CASE("an empty batch is settled delivered at once") {

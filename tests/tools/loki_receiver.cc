@@ -5,7 +5,9 @@
 //                          204 when accepted; 400 with a Loki-style message otherwise (the
 //                          whole request is refused, unlike Loki's partial acceptance).
 // GET  /stats              JSON counters (accepted entries/bytes, faults served,
-//                          Retry-After violations, ...).
+//                          Retry-After violations, ...), and "push_headers": every distinct
+//                          (X-Scope-OrgID, Authorization) pair seen on a push, with the
+//                          number of pushes (faulted ones included) that carried it.
 // POST /control            body: a fault script replacing the current one, one phase a line:
 //                            <status>|reset|hang|ok  count=N | duration_ms=D  [retry_after=S]
 //                          phases run in order; a duration starts at the first request the
@@ -77,6 +79,8 @@ struct Counters {
   uint64_t connections = 0;
   std::string tenant;         // X-Scope-OrgID of the last push
   std::string authorization;  // Authorization of the last push
+  // Pushes per (X-Scope-OrgID, Authorization): one entry when every push carried the same.
+  std::map<std::pair<std::string, std::string>, uint64_t> push_headers;
 };
 
 class Receiver {
@@ -96,6 +100,7 @@ class Receiver {
     std::lock_guard lock(mutex_);
     counters_.tenant = tenant;
     counters_.authorization = authorization;
+    ++counters_.push_headers[{tenant, authorization}];
     const auto now = Clock::now();
     ++counters_.requests;
     // A request arriving within kInFlightGrace of the 429 was already on its way when the
@@ -241,6 +246,14 @@ class Receiver {
   std::string stats_json() {
     std::lock_guard lock(mutex_);
     const Counters& c = counters_;
+    std::string push_headers = "[";
+    for (const auto& [headers, pushes] : c.push_headers) {
+      if (push_headers.size() > 1) push_headers += ',';
+      push_headers += "{\"tenant\":" + json_string(headers.first) +
+                      ",\"authorization\":" + json_string(headers.second) +
+                      ",\"pushes\":" + std::to_string(pushes) + "}";
+    }
+    push_headers += ']';
     return "{\"requests\":" + std::to_string(c.requests) +
            ",\"accepted_requests\":" + std::to_string(c.accepted_requests) +
            ",\"accepted_entries\":" + std::to_string(c.accepted_entries) +
@@ -253,7 +266,8 @@ class Receiver {
            ",\"streams\":" + std::to_string(last_.size()) +
            ",\"script_phases_left\":" + std::to_string(script_.size()) +
            ",\"tenant\":" + json_string(c.tenant) +
-           ",\"authorization\":" + json_string(c.authorization) + "}";
+           ",\"authorization\":" + json_string(c.authorization) +
+           ",\"push_headers\":" + push_headers + "}";
   }
 
  private:
