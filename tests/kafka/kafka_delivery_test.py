@@ -11,7 +11,7 @@ import kafka_harness as h
 
 
 class DeliveryTest(h.KafkaTest):
-    topics = (("logs", 6), ("big", 12))
+    topics = (("logs", 6), ("big", 12), ("zstd", 3))
 
     def test_lines_from_four_files_arrive_once_in_file_order_byte_for_byte(self):
         files, expected = [], []
@@ -26,12 +26,29 @@ class DeliveryTest(h.KafkaTest):
         self.assert_all_arrived(messages, expected)
         self.assert_file_order(messages)
 
+        self.assert_codec("logs", "zstd", len(expected))
+
+    def test_compression_zstd_set_in_the_config_is_what_the_broker_receives(self):
+        lines = h.make_lines(6, 5_000)
+        log, data = self.path("app.log"), self.path("data")
+        h.write_lines(log, lines)
+        config = h.write_config(self.path("logship.toml"), data, [log], self.kafka.bootstrap,
+                                "zstd", extra_output='compression = "zstd"')
+        self.require_config_type(config)
+        proc = self.logship(["run", "-c", config])
+        self.wait_produced("zstd", len(lines), 60, proc)
+        self.assertEqual(h.stop_logship(proc), 0, self.log_text())
+        self.assert_all_arrived(h.consume(self.kafka.bootstrap, "zstd", len(lines)), lines)
+        self.assert_codec("zstd", "zstd", len(lines))
+
+    def assert_codec(self, topic, codec, count):
+        """At least 99% of `count` messages of `topic` sit in record batches of `codec`."""
         wire = subprocess.run([sys.executable, h.HERE + "/kafka_wire.py", self.kafka.bootstrap,
-                               "logs"], capture_output=True, text=True, timeout=60)
+                               topic], capture_output=True, text=True, timeout=60)
         self.assertEqual(wire.returncode, 0, wire.stderr)
         codecs = json.loads(wire.stdout)
         # librdkafka sends a batch uncompressed only when compressing would not shrink it.
-        self.assertGreaterEqual(codecs.get("zstd", 0), 0.99 * len(expected),
+        self.assertGreaterEqual(codecs.get(codec, 0), 0.99 * count,
                                 f"record batches on the broker by codec: {codecs}")
 
     def test_a_million_lines_from_four_files_arrive_exactly_once(self):

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Faults on the produce path: retriable errors injected by the brokers lose and duplicate
-nothing (idempotent producer); a SIGKILLed agent restarted from its checkpoints ships every
-line at least once, with duplicates bounded by what was in flight."""
+nothing (idempotent producer); a record refused for good in the middle of a file is counted
+and reported, and the lines after it still arrive; a SIGKILLed agent restarted from its
+checkpoints ships every line at least once, with duplicates bounded by what was in flight."""
 
 import os
 import signal
@@ -28,6 +29,38 @@ class FaultsTest(h.KafkaTest):
         messages = h.consume(self.kafka.bootstrap, "logs", len(expected))
         self.assert_all_arrived(messages, expected)
 
+    def test_a_too_large_record_mid_file_is_counted_and_the_lines_after_it_arrive(self):
+        # message.max.bytes (librdkafka refuses bigger messages for good, MSG_SIZE_TOO_LARGE)
+        # below one line that has 2000 normal lines before it and 2000 after it.
+        before, after = h.make_lines(3, 2_000), h.make_lines(3, 2_000, 2_000)
+        too_large = b"f3 too-large " + b"x" * 20_000
+        log, data = self.path("app.log"), self.path("data")
+        h.write_lines(log, before + [too_large] + after)
+        too_large_offset = sum(len(line) + 1 for line in before)
+        size = os.path.getsize(log)
+        port = h.free_port()
+        config = h.write_config(self.path("logship.toml"), data, [log], self.kafka.bootstrap,
+                                "logs", properties={"message.max.bytes": "10000"},
+                                metrics_port=port)
+        self.require_config_type(config)
+        proc = self.logship(["run", "-c", config])
+
+        def checkpoint_at_end():
+            self.assertIsNone(proc.poll(), f"logship exited early:\n{self.log_text()[-3000:]}")
+            return h.checkpointed(data, log) == size
+        h.wait_until(checkpoint_at_end, 60,
+                     f"the checkpoint of {log} to move past the refused line to its end {size}")
+        self.assertEqual(h.metric(port, "logship_output_rejected_records_total"), 1)
+        self.assertEqual(h.stop_logship(proc), 0, self.log_text())
+        reports = [line for line in self.log_text().splitlines()
+                   if "kafka rejected a record" in line]
+        self.assertEqual(len(reports), 1, f"reports of the refused record: {reports}")
+        self.assertIn(log, reports[0])
+        self.assertIn(f"offset={too_large_offset}", reports[0])
+        self.assertIn("MSG_SIZE_TOO_LARGE", reports[0])
+        messages = h.consume(self.kafka.bootstrap, "logs", len(before) + len(after))
+        self.assert_all_arrived(messages, before + after)
+
     def test_sigkill_mid_run_and_restart_ships_every_line_at_least_once(self):
         lines = h.make_lines(2, 60_000)
         log, data = self.path("app.log"), self.path("data")
@@ -37,12 +70,12 @@ class FaultsTest(h.KafkaTest):
                            "--memory-limit", str(MEMORY_LIMIT))
         proc = self.logship(args)
         self.wait_produced("logs", 30_000, 60, proc)
-        h.wait_until(lambda: checkpointed(data, log) == first_bytes, 30,
+        h.wait_until(lambda: h.checkpointed(data, log) == first_bytes, 30,
                      f"the checkpoint of {log} to reach {first_bytes}")
         # Kill it while the second half is read but cannot be acknowledged.
         self.kafka.all_brokers("down")
         h.write_lines(log, lines[30_000:], mode="ab")
-        at_kill = checkpointed(data, log)
+        at_kill = h.checkpointed(data, log)
         self.assertIsNone(proc.poll(), "logship exited before it was killed")
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
@@ -61,20 +94,6 @@ class FaultsTest(h.KafkaTest):
         print(f"duplicates after SIGKILL and restart: {duplicates} "
               f"(lines past the checkpoint at the kill: {in_flight})")
         self.assertLessEqual(duplicates, in_flight)
-
-
-def checkpointed(data_dir, path):
-    """The acknowledged offset of `path` in logship's checkpoint file (v1 text), or -1."""
-    try:
-        with open(os.path.join(data_dir, "checkpoints"), encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        return -1
-    for line in text.split("\n"):
-        fields = line.split("\t")
-        if fields[0] == "v1" and len(fields) == 11 and fields[10] == path:
-            return int(fields[6])
-    return -1
 
 
 if __name__ == "__main__":

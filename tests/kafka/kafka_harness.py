@@ -7,13 +7,16 @@ Each test script is run as: SCRIPT LOGSHIP MOCK_KAFKA KAFKA_CONSUME [unittest ar
 
 import collections
 import os
+import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 if len(sys.argv) < 4:
     sys.exit("usage: %s LOGSHIP MOCK_KAFKA KAFKA_CONSUME [unittest args]" % sys.argv[0])
@@ -229,17 +232,50 @@ def tail_args(bootstrap, topic, paths, *extra):
             "--kafka-topic", topic, *extra, *paths]
 
 
+def free_port():
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def metric(port, name, output="kafka"):
+    """The value of `name`{output="..."} on logship's /metrics, 0 when not exported yet."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    labels = rf'\{{[^}}]*output="{re.escape(output)}"[^}}]*\}}'
+    match = re.search(rf"^{re.escape(name)}{labels} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def checkpointed(data_dir, path):
+    """The acknowledged offset of `path` in logship's checkpoint file (v1 text), or -1."""
+    try:
+        with open(os.path.join(data_dir, "checkpoints"), encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return -1
+    for line in text.split("\n"):
+        fields = line.split("\t")
+        if fields[0] == "v1" and len(fields) == 11 and fields[10] == path:
+            return int(fields[6])
+    return -1
+
+
 def write_config(path, data_dir, inputs_paths, bootstrap, topic, memory_limit="32MiB",
-                 extra_output="", properties=None):
+                 extra_output="", properties=None, metrics_port=None, shutdown_timeout="20s"):
+    """A `logship run` config; /metrics on 127.0.0.1:`metrics_port`, or off without one."""
     props = ", ".join(f'"{k}" = "{v}"' for k, v in (properties or {}).items())
     paths = ", ".join(f'"{p}"' for p in inputs_paths)
+    listen = f"127.0.0.1:{metrics_port}" if metrics_port else ""
     with open(path, "w") as f:
         f.write(f"""
 [agent]
 data_dir = "{data_dir}"
 memory_limit = "{memory_limit}"
 checkpoint_interval = "200ms"
-shutdown_timeout = "20s"
+shutdown_timeout = "{shutdown_timeout}"
+metrics_listen = "{listen}"
 
 [[inputs]]
 name = "app"

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Brokers away: logship keeps every line while all brokers are down, pauses its inputs
 inside its memory limit, and ships everything once they return; messages librdkafka
-expires meanwhile (message.timeout.ms) are produced again, never dropped."""
+expires meanwhile (message.timeout.ms) are produced again, never dropped; SIGTERM while
+messages wait for the brokers exits 0 within shutdown_timeout, and a restart ships them."""
 
+import os
+import signal
 import time
 
 import kafka_harness as h
@@ -13,6 +16,10 @@ MEMORY_LIMIT = 16 << 20
 # allocator slack. While data flows, librdkafka's request buffers (batch.size per partition
 # x in-flight requests per broker) come on top; the whole-run high water is printed.
 RSS_SLACK = 16 << 20
+SHUTDOWN_TIMEOUT = 2
+# SIGTERM to exit beyond shutdown_timeout: purging librdkafka's queue, the checkpoint write,
+# destroying the producer, process teardown.
+SHUTDOWN_SLACK = 1.5
 
 
 def padded(lines, width):
@@ -72,18 +79,65 @@ class OutageTest(h.KafkaTest):
         lines = h.make_lines(1, 20_000)
         log = self.path("app.log")
         h.write_lines(log, lines[:10_000])
+        port = h.free_port()
         config = h.write_config(self.path("logship.toml"), self.path("data"), [log],
                                 self.kafka.bootstrap, "logs",
-                                properties={"message.timeout.ms": "2000"})
+                                properties={"message.timeout.ms": "2000"}, metrics_port=port)
         self.require_config_type(config)
         proc = self.logship(["run", "-c", config])
         self.wait_produced("logs", 10_000, 60, proc)
-        # Five times message.timeout.ms: every queued message expires, some several times.
+        retried_before = h.metric(port, "logship_output_retries_total")
+        # Five times message.timeout.ms: every queued message expires at least once.
         self.outage(proc, lambda: h.write_lines(log, lines[10_000:], mode="ab"))
         self.wait_produced("logs", 20_000, 60, proc)
+        # Each of the 10k lines written during the outage expired at least once and was
+        # produced again; with librdkafka's default timeout (300 s) none would have.
+        retried = h.metric(port, "logship_output_retries_total") - retried_before
+        print(f"messages produced again after the outage: {int(retried)}")
+        self.assertGreaterEqual(retried, 10_000, "the lines queued during the outage were not "
+                                                 "expired and produced again")
         self.assertEqual(h.stop_logship(proc), 0, self.log_text())
         messages = h.consume(self.kafka.bootstrap, "logs", len(lines))
         self.assert_all_arrived(messages, lines, allow_duplicates=True)
+
+    def test_sigterm_with_brokers_down_exits_in_time_and_a_restart_ships_the_queue(self):
+        lines = h.make_lines(4, 10_000)
+        log, data = self.path("app.log"), self.path("data")
+        h.write_lines(log, lines[:5_000])
+        first_bytes = os.path.getsize(log)
+        port = h.free_port()
+        config = h.write_config(self.path("logship.toml"), data, [log], self.kafka.bootstrap,
+                                "logs", metrics_port=port,
+                                shutdown_timeout=f"{SHUTDOWN_TIMEOUT}s")
+        self.require_config_type(config)
+        proc = self.logship(["run", "-c", config])
+        self.wait_produced("logs", 5_000, 60, proc)
+        h.wait_until(lambda: h.checkpointed(data, log) == first_bytes, 30,
+                     f"the checkpoint of {log} to reach {first_bytes}")
+        self.kafka.all_brokers("down")
+        h.write_lines(log, lines[5_000:], mode="ab")
+        h.wait_until(lambda: h.metric(port, "logship_output_in_flight_requests") >= 5_000, 30,
+                     "the 5000 lines written with the brokers down to wait in the producer")
+
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = h.wait_exit(proc, SHUTDOWN_TIMEOUT + 30, "logship to exit after SIGTERM")
+        took = time.monotonic() - started
+        print(f"SIGTERM to exit with 5000 messages queued: {took:.2f} s "
+              f"(shutdown_timeout {SHUTDOWN_TIMEOUT} s)")
+        self.assertEqual(code, 0, self.log_text())
+        self.assertLessEqual(took, SHUTDOWN_TIMEOUT + SHUTDOWN_SLACK,
+                             f"exit took {took:.2f} s, over shutdown_timeout + {SHUTDOWN_SLACK} s")
+        self.assertIn("did not drain within shutdown_timeout", self.log_text())
+        self.assertEqual(h.checkpointed(data, log), first_bytes,
+                         "the checkpoint moved past lines no broker acknowledged")
+
+        self.kafka.all_brokers("up")
+        restarted = self.logship(["run", "-c", config], name="logship-restarted")
+        self.wait_produced("logs", len(lines), 60, restarted, name="logship-restarted")
+        self.assertEqual(h.stop_logship(restarted), 0, self.log_text("logship-restarted"))
+        messages = h.consume(self.kafka.bootstrap, "logs", len(lines))
+        self.assert_all_arrived(messages, lines)
 
 
 if __name__ == "__main__":
