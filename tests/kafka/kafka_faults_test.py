@@ -2,8 +2,11 @@
 """Faults on the produce path: retriable errors injected by the brokers lose and duplicate
 nothing (idempotent producer); a record refused for good in the middle of a file is counted
 and reported, and the lines after it still arrive; a SIGKILLed agent restarted from its
-checkpoints ships every line at least once, with duplicates bounded by what was in flight."""
+checkpoints ships every line at least once, with duplicates bounded by what was in flight:
+lines the checkpoint covered are never sent again, whether it dies during an outage or while
+lines flow."""
 
+import collections
 import os
 import signal
 
@@ -94,6 +97,51 @@ class FaultsTest(h.KafkaTest):
         print(f"duplicates after SIGKILL and restart: {duplicates} "
               f"(lines past the checkpoint at the kill: {in_flight})")
         self.assertLessEqual(duplicates, in_flight)
+
+    def test_sigkill_while_lines_flow_repeats_only_lines_past_the_checkpoint(self):
+        lines = h.make_lines(3, 120_000)
+        log, data = self.path("app.log"), self.path("data")
+        h.write_lines(log, [])
+        args = h.tail_args(self.kafka.bootstrap, "logs", [log], "-f", "--data-dir", data,
+                           "--memory-limit", str(MEMORY_LIMIT))
+        proc = self.logship(args)
+        # Lines keep arriving in chunks; the kill lands once part of them is checkpointed,
+        # while the rest is still being read, produced and acknowledged.
+        chunks = [lines[i:i + 2_000] for i in range(0, len(lines), 2_000)]
+        written = 0
+        for chunk in chunks[:len(chunks) // 2]:
+            h.write_lines(log, chunk, mode="ab")
+            written += len(chunk)
+        h.wait_until(lambda: h.checkpointed(data, log) > 0, 60, f"a checkpoint of {log}")
+        for chunk in chunks[len(chunks) // 2:len(chunks) * 3 // 4]:
+            h.write_lines(log, chunk, mode="ab")
+            written += len(chunk)
+        # Delivered, and likely not yet checkpointed (checkpoint_interval is 1 s): these are
+        # the lines a restart may send again.
+        self.wait_produced("logs", written, 60, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        at_kill = h.checkpointed(data, log)
+        for chunk in chunks[len(chunks) * 3 // 4:]:
+            h.write_lines(log, chunk, mode="ab")
+
+        restarted = self.logship(args, name="logship-restarted")
+        self.wait_produced("logs", len(lines), 120, restarted, name="logship-restarted")
+        self.assertEqual(h.stop_logship(restarted), 0, self.log_text("logship-restarted"))
+        messages = h.consume(self.kafka.bootstrap, "logs", len(lines))
+        duplicates = self.assert_all_arrived(messages, lines, allow_duplicates=True)
+        # What the checkpoint covered is never sent again; only lines past it may repeat.
+        counts = collections.Counter(value for _, _, _, value in messages)
+        offset, past_checkpoint = 0, 0
+        for line in lines:
+            if offset < at_kill:
+                self.assertEqual(counts[line], 1, f"checkpointed line sent again: {line[:20]!r}")
+            else:
+                past_checkpoint += 1
+            offset += len(line) + 1
+        print(f"SIGKILL while flowing: checkpoint at {at_kill} of {offset} bytes, "
+              f"{duplicates} duplicates, {past_checkpoint} lines past the checkpoint")
+        self.assertLessEqual(duplicates, past_checkpoint)
 
 
 if __name__ == "__main__":
