@@ -91,6 +91,19 @@ type = "stdout"
     def segments(self):
         return glob.glob(os.path.join(self.spool, "*", "*.zst"))
 
+    def stop_once_the_spool_is_empty(self, agent):
+        """Waits for every segment to be shipped, stops the agent and checks that nothing at
+        all is left in the spool: no segment and no temporary."""
+        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
+        agent.send_signal(signal.SIGTERM)
+        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        self.assertEqual(self.spool_files(), [], "files left in the spool")
+
+    def spool_files(self):
+        """Every file in the spool: segments and the temporaries they are written under
+        (`<seq>.zst.tmp`, spool.cc), which a finished or abandoned write must not leave."""
+        return glob.glob(os.path.join(self.spool, "*", "*"))
+
     def deleted_files_open(self, agent):
         fd_dir = f"/proc/{agent.pid}/fd"
         targets = []
@@ -160,9 +173,7 @@ type = "stdout"
         harness.wait_until(
             lambda: expected <= set(self.output_lines("out1.txt", "out2.txt")), 120,
             "every line after the restart")
-        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
-        agent.send_signal(signal.SIGTERM)
-        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        self.stop_once_the_spool_is_empty(agent)
         return self.output_lines("out1.txt", "out2.txt")
 
     def test_rotated_files_are_spooled_then_shipped_first(self):
@@ -181,9 +192,7 @@ type = "stdout"
         expected = sum(len(lines) for lines in written)
         harness.wait_until(lambda: len(self.output_lines("out.txt")) >= expected, 120,
                            f"{expected} lines after the output resumed")
-        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
-        agent.send_signal(signal.SIGTERM)
-        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        self.stop_once_the_spool_is_empty(agent)
         got = self.output_lines("out.txt")
         self.assertEqual(len(got), expected, "duplicates shipped")
         self.assertEqual(sorted(got), sorted(line for lines in written for line in lines))
@@ -238,9 +247,7 @@ type = "stdout"
         expected = sum(len(lines) for lines in written)
         harness.wait_until(lambda: len(self.output_lines("out.txt")) >= expected - dropped,
                            120, f"{expected - dropped} lines after the output resumed")
-        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
-        agent.send_signal(signal.SIGTERM)
-        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        self.stop_once_the_spool_is_empty(agent)
         got = self.output_lines("out.txt")
         self.assertEqual(len(got), len(set(got)), "duplicates shipped")
         self.assertEqual(expected - len(got), dropped,
