@@ -102,11 +102,11 @@ Result<Config> load_config(const std::string& path);
 // The effective config as TOML, secrets masked (`logship check`).
 std::string format_config(const Config& config);
 
-// Effective memory limit and where it came from ("config", "cgroup memory.max", ...).
+// Effective memory limit and where it came from ("config", "half of cgroup memory.max
+// (path)", ...): computed by effective_memory_limit() (agent/memory_limit.h).
 struct MemoryLimit {
   uint64_t bytes;
   std::string origin;
 };
-MemoryLimit effective_memory_limit(const AgentConfig& agent);
 
 }  // namespace logship

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "agent/config.h"
+#include "agent/memory_limit.h"
 #include "agent/units.h"
 
 namespace logship {

@@ -10,6 +10,7 @@
 
 #include "agent/atomic_file.h"
 #include "agent/commands.h"
+#include "agent/memory_limit.h"
 #include "agent/output_factory.h"
 #include "agent/pipeline.h"
 

@@ -436,11 +436,6 @@ void FileInput::start_replay() {
 }
 
 Result<bool> FileInput::read_available(std::stop_token stop, const BatchSink& sink) {
-  // Spooled bytes are older than anything in the files: while a segment replays, only it
-  // is read.
-  const bool replaying =
-      std::ranges::any_of(files_, [](const Tracked& f) { return f.replay_seq != 0; });
-  const auto skipped = [&](const Tracked& f) { return replaying && f.replay_seq == 0; };
   for (auto& file : files_) file.at_end = false;
   const bool tight = budget_->tight();
   if (tight && !tight_) report({.kind = FileInputEvent::Kind::kTight});
@@ -448,15 +443,24 @@ Result<bool> FileInput::read_available(std::stop_token stop, const BatchSink& si
   const size_t chunk = tight ? kTightChunkBytes : options_.tailer.chunk_bytes;
   // Round-robin one chunk per file so one busy file cannot starve the others, until a pass
   // finds every file at its end (files opened meanwhile by a paused scan included).
+  // Spooled bytes are older than anything in the files: while a segment replays, only it
+  // is read. Files spooled while this pass waited for room (while_paused) are replayed from
+  // the next round on, so no file is read past them once the output moves again.
   for (bool pending = true; pending;) {
     pending = false;
+    start_replay();
+    const bool replaying =
+        std::ranges::any_of(files_, [](const Tracked& f) { return f.replay_seq != 0; });
+    // (A segment that could not start replaying is not waited for.)
+    const bool spool_was_empty = spool_ && spool_->empty();
     for (auto& file : files_) {
-      if (file.at_end || skipped(file)) continue;
+      if (file.at_end || (replaying && file.replay_seq == 0)) continue;
       pending = true;
       Tailer& tailer = *file.tailer;
       tailer.set_chunk_bytes(std::min(chunk, options_.tailer.chunk_bytes));
       auto lease = this->lease(tailer.next_read_bytes(), stop);
       if (!lease) return false;
+      if (spool_was_empty && !spool_->empty()) break;  // spooled meanwhile: replay it first
       auto outcome = tailer.read(std::move(*lease), wall_clock_ns());
       if (!outcome) return std::unexpected(outcome.error());
       if (outcome->end_of_file) {
@@ -571,7 +575,6 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
   StopWaker waker(stop);
   next_scan_ = Clock::now() + options_.rescan_interval;
   while (!stop.stop_requested()) {
-    start_replay();
     auto read = read_available(stop, sink);
     if (!read) return std::unexpected(read.error());
     if (!*read) break;

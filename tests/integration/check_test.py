@@ -42,6 +42,24 @@ class Check(harness.TempDirTest):
     def test_the_valid_base_config_passes(self):
         self.assertEqual(self.check(VALID)[1].returncode, 0)
 
+    def memory_limit_line(self, text):
+        result = self.check(text)[1]
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        lines = [line for line in result.stdout.decode().splitlines()
+                 if line.startswith("memory_limit = ")]
+        self.assertEqual(len(lines), 1, result.stdout.decode())
+        return lines[0]
+
+    def test_a_configured_memory_limit_is_printed_with_origin_config(self):
+        self.assertEqual(self.memory_limit_line(VALID), 'memory_limit = "32MiB"  # from config')
+
+    def test_an_unset_memory_limit_is_printed_with_the_cgroup_or_default_origin(self):
+        # Which of the two depends on the cgroup this test runs in; either names its source.
+        line = self.memory_limit_line(VALID.replace('memory_limit = "32MiB"\n', ""))
+        self.assertRegex(line, r'^memory_limit = "[0-9]+(GiB|MiB|KiB|B)"  # from '
+                               r'(default \(no cgroup memory limit\)|half of cgroup '
+                               r'(memory\.max|memory\.limit_in_bytes) \(/sys/fs/cgroup/\S+\))$')
+
     def test_unknown_key_is_named_with_line_and_a_suggestion(self):
         self.assert_rejected(VALID.replace("memory_limit", "memory_limt"),
                              "FILE:2:1: key 'agent.memory_limt': unknown key",

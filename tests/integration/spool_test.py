@@ -1,6 +1,7 @@
 """Rungs 3 and 4 of the degradation ladder (DESIGN.md). With the output stalled, files
 rotated away and deleted are spooled (zstd under data_dir) and closed; once the output
-moves again every line of every rotated file arrives and the spool empties. A SIGKILL
+moves again every line of every rotated file arrives, before any line of the live file
+written since the last rotation or after the resume, and the spool empties. A SIGKILL
 while spooling loses nothing, and so does one just after a file was created and renamed
 away during a pause. With a tiny spool the oldest spooled lines are dropped and the
 dropped-lines counter equals exactly the lines missing from the output."""
@@ -19,10 +20,10 @@ GENERATIONS = 6  # five rotated away and deleted, the last one live
 GEN_LINES = durable.scaled(100_000, 30_000)
 
 
-def generation(gen):
+def generation(gen, lines=GEN_LINES):
     # Random payloads, so the spool cannot compress them to nothing.
     return [b"%d %07d %s\n" % (gen, seq, os.urandom(40).hex().encode())
-            for seq in range(GEN_LINES)]
+            for seq in range(lines)]
 
 
 class Spool(harness.TempDirTest):
@@ -91,6 +92,19 @@ type = "stdout"
     def segments(self):
         return glob.glob(os.path.join(self.spool, "*", "*.zst"))
 
+    def stop_once_the_spool_is_empty(self, agent):
+        """Waits for every segment to be shipped, stops the agent and checks that nothing at
+        all is left in the spool: no segment and no temporary."""
+        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
+        agent.send_signal(signal.SIGTERM)
+        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        self.assertEqual(self.spool_files(), [], "files left in the spool")
+
+    def spool_files(self):
+        """Every file in the spool: segments and the temporaries they are written under
+        (`<seq>.zst.tmp`, spool.cc), which a finished or abandoned write must not leave."""
+        return glob.glob(os.path.join(self.spool, "*", "*"))
+
     def deleted_files_open(self, agent):
         fd_dir = f"/proc/{agent.pid}/fd"
         targets = []
@@ -146,6 +160,15 @@ type = "stdout"
             self.assertGreater(int(seq), last.get(gen, -1), f"out of order: {line[:20]!r}")
             last[gen] = int(seq)
 
+    def assert_arrives_before(self, got, earlier_gens, later_gen, what):
+        """Every line of `earlier_gens` in `got` comes before the first line of `later_gen`."""
+        earlier = tuple(b"%d " % gen for gen in earlier_gens)
+        last_earlier = max(i for i, line in enumerate(got) if line.startswith(earlier))
+        first_later = next(i for i, line in enumerate(got) if line.startswith(b"%d " % later_gen))
+        self.assertLess(last_earlier, first_later,
+                        f"{what}: line {first_later} {got[first_later][:12]!r} came before "
+                        f"line {last_earlier} {got[last_earlier][:12]!r}")
+
     def kill_restart_and_collect(self, agent, reader, spool_max_bytes, written):
         """SIGKILLs the agent writing into out1.txt, lets that output drain, restarts it into
         out2.txt; waits for every written line and an empty spool, then stops it. Returns
@@ -160,9 +183,7 @@ type = "stdout"
         harness.wait_until(
             lambda: expected <= set(self.output_lines("out1.txt", "out2.txt")), 120,
             "every line after the restart")
-        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
-        agent.send_signal(signal.SIGTERM)
-        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        self.stop_once_the_spool_is_empty(agent)
         return self.output_lines("out1.txt", "out2.txt")
 
     def test_rotated_files_are_spooled_then_shipped_first(self):
@@ -178,16 +199,23 @@ type = "stdout"
         self.assertGreaterEqual(metrics["logship_input_pauses_total"], 1)
 
         os.kill(reader.pid, signal.SIGCONT)
+        # Appended to the live file once the output moves again: the spool goes first.
+        written.append(generation(GENERATIONS, 1000))
+        with open(self.log, "ab") as f:
+            f.write(b"".join(written[-1]))
         expected = sum(len(lines) for lines in written)
         harness.wait_until(lambda: len(self.output_lines("out.txt")) >= expected, 120,
                            f"{expected} lines after the output resumed")
-        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
-        agent.send_signal(signal.SIGTERM)
-        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        self.stop_once_the_spool_is_empty(agent)
         got = self.output_lines("out.txt")
         self.assertEqual(len(got), expected, "duplicates shipped")
         self.assertEqual(sorted(got), sorted(line for lines in written for line in lines))
         self.assert_in_order_per_file(got)
+        rotated = range(GENERATIONS - 1)
+        self.assert_arrives_before(got, rotated, GENERATIONS,
+                                   "a line appended after the output resumed")
+        self.assert_arrives_before(got, rotated, GENERATIONS - 1,
+                                   "a line written to the live file after the last rotation")
 
     def test_sigkill_while_spooled_loses_nothing(self):
         reader, pipe = self.stalled_reader("out1.txt")
@@ -238,9 +266,7 @@ type = "stdout"
         expected = sum(len(lines) for lines in written)
         harness.wait_until(lambda: len(self.output_lines("out.txt")) >= expected - dropped,
                            120, f"{expected - dropped} lines after the output resumed")
-        harness.wait_until(lambda: not self.segments(), 30, "an empty spool")
-        agent.send_signal(signal.SIGTERM)
-        self.assertEqual(agent.wait(timeout=20), 0, agent.stderr.read().decode())
+        self.stop_once_the_spool_is_empty(agent)
         got = self.output_lines("out.txt")
         self.assertEqual(len(got), len(set(got)), "duplicates shipped")
         self.assertEqual(expected - len(got), dropped,
