@@ -96,7 +96,7 @@ bool RequestLane::next_request(std::stop_token stop, Request& out) {
       return true;
     }
     if (!open_.builder.empty()) {
-      const auto due = open_.opened + shared_.config.linger;
+      const auto due = open_.opened + linger();
       if (flushing_ || Clock::now() >= due) {
         out = std::exchange(open_, fresh_request());
         return true;
@@ -106,6 +106,11 @@ bool RequestLane::next_request(std::stop_token stop, Request& out) {
       work_.wait(lock, stop, [&] { return !sealed_.empty() || !open_.builder.empty(); });
     }
   }
+}
+
+std::chrono::steady_clock::duration RequestLane::linger() const {
+  const bool tight = shared_.budget != nullptr && shared_.budget->tight();
+  return tight ? shared_.config.linger / 10 : shared_.config.linger;
 }
 
 RequestLane::Request RequestLane::fresh_request() {

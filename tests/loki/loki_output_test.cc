@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "tests/loki/loki_test_support.h"
 #include "tests/tools/loki_push_decode.h"
@@ -78,11 +79,12 @@ using Labels = std::map<std::string, std::string>;
 
 struct Fixture {
   Fixture() : Fixture(Labels{{"job", "{job}"}}, 3) {}
-  explicit Fixture(Labels labels, int64_t lanes = 3, int64_t max_streams = 10000) {
+  explicit Fixture(Labels labels, int64_t lanes = 3, int64_t max_streams = 10000,
+                   std::chrono::milliseconds linger = 5ms, MemoryBudget* budget = nullptr) {
     config.labels = std::move(labels);
     config.max_streams = max_streams;
     config.batch_bytes = 300;
-    config.linger = 5ms;
+    config.linger = linger;
     config.min_backoff = 1ms;
     config.max_backoff = 4ms;
     config.max_concurrent_requests = lanes;
@@ -96,7 +98,8 @@ struct Fixture {
                          std::lock_guard lock(log_mutex);
                          log.push_back(event);
                        },
-                   .latency = [this](double) { latencies.fetch_add(1); }});
+                   .latency = [this](double) { latencies.fetch_add(1); }},
+        budget);
   }
   bool drain() { return output->drain(std::chrono::steady_clock::now() + 10s); }
 
@@ -240,6 +243,23 @@ TEST_CASE("records over max_streams ship without field labels, counted and repor
   REQUIRE(f.log.size() == 1);  // the batches within the cap report nothing
   CHECK(f.log[0].kind == LokiEvent::Kind::kOverStreamLimit);
   CHECK(f.log[0].entries == 3);
+}
+
+TEST_CASE("while memory is tight a request is sealed after a tenth of its linger") {
+  // Rung 1 of the degradation ladder: a request holding batches gives their bytes back
+  // sooner. With the budget at its high-water mark, a 20 s linger seals after 2 s.
+  MemoryBudget budget(64 << 20);
+  const MemoryLease high_water = budget.take_now(budget.limit() / 4 * 3);
+  REQUIRE(budget.tight());
+  Fixture f(Labels{{"job", "{job}"}}, 1, 10000, 20s, &budget);
+  REQUIRE(
+      f.output->send(make_batch(make_source({{"job", "a"}}), numbered("a-", 0, 3), f.sink, 0), {}));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (f.loki->streams().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE_MESSAGE(!f.loki->streams().empty(), "not pushed within 10 s of a 20 s linger");
+  CHECK(f.loki->streams().begin()->second.size() == 3);
 }
 
 TEST_CASE("an empty batch is settled delivered at once") {
