@@ -5,6 +5,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,6 +42,9 @@ class MockCluster {
     rd_kafka_destroy(handle_);
   }
   std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
+  void create_topic(const char* name) {
+    REQUIRE(rd_kafka_mock_topic_create(cluster_, name, 2, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
   void set_down(bool down) {
     auto fn = down ? rd_kafka_mock_broker_set_down : rd_kafka_mock_broker_set_up;
     REQUIRE(fn(cluster_, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -50,6 +54,62 @@ class MockCluster {
   rd_kafka_t* handle_ = nullptr;
   rd_kafka_mock_cluster_t* cluster_ = nullptr;
 };
+
+// One message as a consumer reads it back: key, value and headers.
+struct Consumed {
+  std::string key;
+  std::string value;
+  std::map<std::string, std::string> headers;
+};
+
+// Reads every message of a two-partition `topic` (from the start) with a real
+// librdkafka consumer, until `expected` arrived or 20 s passed.
+std::vector<Consumed> consume(const MockCluster& cluster, const std::string& topic,
+                              size_t expected) {
+  char errstr[256];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", cluster.bootstraps().c_str(), errstr,
+                    sizeof(errstr));
+  rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
+  rd_kafka_conf_set(conf, "group.id", "kafka-output-test", errstr, sizeof(errstr));
+  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+  REQUIRE(consumer != nullptr);
+  rd_kafka_topic_partition_list_t* partitions = rd_kafka_topic_partition_list_new(2);
+  for (int32_t partition : {0, 1}) {
+    rd_kafka_topic_partition_list_add(partitions, topic.c_str(), partition)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+  }
+  REQUIRE(rd_kafka_assign(consumer, partitions) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_topic_partition_list_destroy(partitions);
+  std::vector<Consumed> messages;
+  const auto deadline = Clock::now() + 20s;
+  while (messages.size() < expected && Clock::now() < deadline) {
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 100);
+    if (message == nullptr) continue;
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Consumed consumed;
+      if (message->key != nullptr)
+        consumed.key.assign(static_cast<char*>(message->key), message->key_len);
+      consumed.value.assign(static_cast<char*>(message->payload), message->len);
+      rd_kafka_headers_t* headers = nullptr;
+      if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name = nullptr;
+        const void* value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+                           RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+          consumed.headers[name] = std::string(static_cast<const char*>(value), size);
+        }
+      }
+      messages.push_back(std::move(consumed));
+    }
+    rd_kafka_message_destroy(message);
+  }
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  return messages;
+}
 
 struct Rejections {
   std::mutex mutex;
@@ -160,4 +220,41 @@ TEST_CASE("the output's buffer and librdkafka's working memory come from the bud
   CHECK(budget.used() == (2 << 20) + 2 * 1'000'000 + (1 << 20));
   output.reset();
   CHECK(budget.used() == 0);
+}
+
+TEST_CASE("a templated topic, a key from a field and label headers reach the consumer") {
+  MockCluster cluster(1);
+  logship::MemoryBudget budget(64 << 20);
+  auto sink = std::make_shared<RecordingSink>();
+  KafkaOutputConfig config;
+  config.brokers = {cluster.bootstraps()};
+  cluster.create_topic("t-app");
+  config.topic = "t{job}";
+  config.key_field = "trace";
+  config.label_headers = true;
+  auto output = KafkaOutput::create(config, budget, {});
+  REQUIRE(output.has_value());
+  const auto source = make_source("/app.log", {{"job", "-app"}, {"env", "prod"}});
+  REQUIRE(
+      (*output)
+          ->send(make_batch(
+                     source,
+                     {{"first", {{"trace", "abc"}}}, {"second", {{"trace", "def"}}}, {"third", {}}},
+                     sink, 0),
+                 {})
+          .has_value());
+  REQUIRE((*output)->drain(Clock::now() + 20s));
+  CHECK(sink->fates().at(0) == Fate::kDelivered);
+
+  auto messages = consume(cluster, "t-app", 3);
+  REQUIRE(messages.size() == 3);
+  std::map<std::string, Consumed> by_value;
+  for (auto& message : messages) by_value[message.value] = message;
+  CHECK(by_value.at("first").key == "abc");
+  CHECK(by_value.at("second").key == "def");
+  CHECK(by_value.at("third").key.empty());  // no such field: no key, sticky partitioning
+  for (const auto& [value, message] : by_value) {
+    CAPTURE(value);
+    CHECK(message.headers == std::map<std::string, std::string>{{"job", "-app"}, {"env", "prod"}});
+  }
 }
