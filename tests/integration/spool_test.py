@@ -2,7 +2,7 @@
 rotated away and deleted are spooled (zstd under data_dir) and closed; once the output
 moves again every line of every rotated file arrives, before any line of the live file
 written since the last rotation or after the resume, and the spool empties. A SIGKILL
-while spooling loses nothing, and so does one just after a file was created and renamed
+while spooled, or in the middle of writing a segment, loses nothing, and so does one just after a file was created and renamed
 away during a pause. With a tiny spool the oldest spooled lines are dropped and the
 dropped-lines counter equals exactly the lines missing from the output."""
 
@@ -226,6 +226,29 @@ type = "stdout"
         got = self.kill_restart_and_collect(agent, reader, "1GiB", written)
         expected = sum(len(lines) for lines in written)
         print(f"{len(got) - expected} duplicates of {expected} lines after SIGKILL")
+
+    def test_sigkill_in_the_middle_of_writing_a_segment_loses_nothing(self):
+        # Renamed away, not deleted: a deleted file's unspooled bytes exist only behind the
+        # agent's descriptor, and no restart can bring them back (README, rung 3).
+        reader, pipe = self.stalled_reader("out1.txt")
+        agent = self.start(self.config("1GiB"), pipe)
+        os.close(pipe)
+        written = [generation(0, GEN_LINES * 3)]
+        with open(self.log, "ab") as f:
+            f.write(b"".join(written[0]))
+        harness.wait_until(lambda: self.opened(agent), 30, "app.log opened by the agent")
+        os.rename(self.log, self.log + ".1")
+        open(self.log, "wb").close()
+        # The segment is written under a temporary name, then renamed: kill while it exists.
+        harness.wait_until(
+            lambda: glob.glob(os.path.join(self.spool, "*", "*.tmp")) or self.segments(), 60,
+            "the spool write to start")
+        agent.kill()
+        killed_while_writing = not self.segments()
+        self.assertTrue(killed_while_writing, "the segment was complete before the kill")
+        got = self.kill_restart_and_collect(agent, reader, "1GiB", written)
+        print(f"{len(got) - len(written[0])} duplicates of {len(written[0])} lines after a "
+              f"SIGKILL mid-segment")
 
     def test_a_file_created_and_renamed_away_while_paused_survives_a_sigkill(self):
         # Spool off: the paused input must still open new files so that they reach the
