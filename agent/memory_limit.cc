@@ -114,7 +114,6 @@ MemoryLimit memory_limit_from(const AgentConfig& agent, std::string_view proc_se
 }
 
 MemoryLimit effective_memory_limit(const AgentConfig& agent) {
-  if (agent.memory_limit) return {*agent.memory_limit, "config"};
   return memory_limit_from(agent, read_whole_file("/proc/self/cgroup").value_or(""),
                            read_whole_file);
 }

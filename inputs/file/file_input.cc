@@ -398,9 +398,9 @@ void FileInput::report(const FileInputEvent& event) const {
   if (options_.on_event) options_.on_event(event);
 }
 
-void FileInput::start_replay() {
-  if (!spool_ || spool_->empty()) return;
-  if (std::ranges::any_of(files_, [](const Tracked& f) { return f.replay_seq != 0; })) return;
+bool FileInput::start_replay() {
+  if (std::ranges::any_of(files_, [](const Tracked& f) { return f.replay_seq != 0; })) return true;
+  if (!spool_ || spool_->empty()) return false;
   const SpoolSegment segment = spool_->oldest();
   auto fd = spool_->open_replay(segment.seq);
   if (!fd) {
@@ -409,10 +409,10 @@ void FileInput::start_replay() {
             .lines = segment.lines,
             .error = fd.error().message});
     spool_->remove(segment.seq, /*shipped=*/false);
-    return;
+    return false;
   }
   auto identity = identify(fd->get());
-  if (!identity) return;
+  if (!identity) return false;
   // Not a file on any filesystem: device 0 keeps its checkpoint entry from ever matching
   // one, and the segment number finds it again after a restart.
   identity->device = 0;
@@ -428,11 +428,12 @@ void FileInput::start_replay() {
   offset = std::max(offset, segment.in_flight_bytes);
   auto tailer =
       Tailer::adopt(make_source(segment.path), std::move(*fd), *identity, offset, options_.tailer);
-  if (!tailer) return;
+  if (!tailer) return false;
   Tracked replay{std::move(*tailer)};
   replay.rotated = true;  // closed (and the segment deleted) once read and acknowledged
   replay.replay_seq = segment.seq;
   files_.insert(files_.begin(), std::move(replay));
+  return true;
 }
 
 Result<bool> FileInput::read_available(std::stop_token stop, const BatchSink& sink) {
@@ -448,10 +449,7 @@ Result<bool> FileInput::read_available(std::stop_token stop, const BatchSink& si
   // the next round on, so no file is read past them once the output moves again.
   for (bool pending = true; pending;) {
     pending = false;
-    start_replay();
-    const bool replaying =
-        std::ranges::any_of(files_, [](const Tracked& f) { return f.replay_seq != 0; });
-    // (A segment that could not start replaying is not waited for.)
+    const bool replaying = start_replay();
     const bool spool_was_empty = spool_ && spool_->empty();
     for (auto& file : files_) {
       if (file.at_end || (replaying && file.replay_seq == 0)) continue;

@@ -143,7 +143,8 @@ class FileInput final : public Input {
   void notice_new_files();
   void recover_unseen_rotations();
   void spool_file(Tracked& file);
-  void start_replay();
+  // Starts replaying the oldest spooled segment unless one is; true while one replays.
+  bool start_replay();
   void report(const FileInputEvent& event) const;
   Result<void> open_file(const std::string& path, bool at_start);
   void recover_rotated_while_down();

@@ -5,12 +5,13 @@
 // is delivered or rejected, or the lane stops. Streams are pinned to lanes, so a stream's
 // entries are never in two requests at once and reach Loki in order, retries included.
 // A request is sealed when it reaches `batch_bytes`, when its oldest entry is `linger`
-// old (a tenth of it while the memory budget is tight: rung 1 of the degradation
-// ladder, so held batches return their bytes sooner), or on flush(). append() blocks while a sealed
-// request is already waiting (backpressure to the pipeline). Retry-After from any lane holds every
-// lane (RetryGate). Memory: at most four requests (open, sealed, in flight, one spare) and one body
-// buffer, each charged to the memory budget at the capacity it holds; lines are not copied (a
-// protobuf request borrows them from its batches, which are charged already).
+// old (a tenth of it while the memory budget is tight, rung 1 of the degradation ladder,
+// so held batches return their bytes sooner), or on flush(). append() blocks while a
+// sealed request is already waiting (backpressure to the pipeline). Retry-After from any
+// lane holds every lane (RetryGate). Memory: at most four requests (open, sealed, in
+// flight, one spare) and one body buffer, each charged to the memory budget at the
+// capacity it holds; lines are not copied (a protobuf request borrows them from its
+// batches, which are charged already).
 // Thread: append/flush from the send() thread; the lane's own thread sends.
 
 #include <chrono>

@@ -206,11 +206,27 @@ class LokiTest(unittest.TestCase):
         self.assertEqual(code, 0, f"logship tail exited {code}: {stderr.decode(errors='replace')}")
         return stderr.decode(errors="replace")
 
-    def start_run(self, config):
-        """`logship run -c` with `config` (TOML text) in the background, stderr to a file."""
+    def start_run(self, metrics_listen="", input_keys="", output_keys=""):
+        """`logship run -c` in the background, stderr to a file, with a config of one input
+        "app" reading a.log from its head into one Loki output "loki" at the receiver;
+        `input_keys` and `output_keys` are TOML lines added to those tables."""
         path = self.path(f"logship.{len(self.procs)}.toml")
         with open(path, "w") as f:
-            f.write(config)
+            f.write(f"""
+[agent]
+data_dir = "{self.path('data')}"
+metrics_listen = "{metrics_listen}"
+[[inputs]]
+name = "app"
+paths = ["{self.path('a.log')}"]
+start_at = "head"
+{input_keys}
+[[outputs]]
+name = "loki"
+type = "loki"
+url = "{self.receiver.url}"
+{output_keys}
+""")
         stderr = open(self.path(f"stderr.{len(self.procs)}"), "w+b")
         proc = subprocess.Popen([LOGSHIP, "run", "-c", path], stderr=stderr)
         proc.stderr_file = stderr
@@ -372,24 +388,11 @@ class StreamLimit(LokiTest):
         append(0)
         over_limit = sum(1 for i in range(total) if i % users >= cap)
         port = free_port()
-        proc = self.start_run(f"""
-[agent]
-data_dir = "{self.path('data')}"
-metrics_listen = "127.0.0.1:{port}"
-[[inputs]]
-name = "app"
-paths = ["{self.path('a.log')}"]
-start_at = "head"
-parser = "json"
-labels = {{ job = "app" }}
-[[outputs]]
-name = "loki"
-type = "loki"
-url = "{self.receiver.url}"
-labels = {{ job = "{{job}}", user = "{{fields.user}}" }}
-max_streams = {cap}
-linger = "20ms"
-""")
+        proc = self.start_run(
+            metrics_listen=f"127.0.0.1:{port}",
+            input_keys='parser = "json"\nlabels = { job = "app" }',
+            output_keys=(f'labels = {{ job = "{{job}}", user = "{{fields.user}}" }}\n'
+                         f'max_streams = {cap}\nlinger = "20ms"'))
         self.wait_accepted_while_running(proc, half, 60)
         append(half)
         self.wait_accepted_while_running(proc, total, 60)
@@ -429,25 +432,12 @@ class AuthHeadersOnEveryPush(LokiTest):
         write_json_logs(self.path("a.log"), 0, total)
         self.receiver.control("500 count=2\nok count=5\nreset count=1\nok count=5\n"
                               "429 count=1\n")
-        proc = self.start_run(f"""
-[agent]
-data_dir = "{self.path('data')}"
-metrics_listen = ""
-[[inputs]]
-name = "app"
-paths = ["{self.path('a.log')}"]
-start_at = "head"
-[[outputs]]
-name = "loki"
-type = "loki"
-url = "{self.receiver.url}"
-batch_bytes = "8KiB"
+        proc = self.start_run(output_keys=f"""batch_bytes = "8KiB"
 linger = "20ms"
 max_concurrent_requests = 2
 min_backoff = "10ms"
 max_backoff = "50ms"
-{settings}
-""")
+{settings}""")
         self.wait_accepted_while_running(proc, total, 60)
         self.stop_run(proc)
         self.assert_exactly_once({(0, s) for s in range(total)}, self.receiver.entries())
