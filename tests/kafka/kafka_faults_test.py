@@ -85,7 +85,7 @@ class FaultsTest(h.KafkaTest):
         self.kafka.all_brokers("up")
 
         restarted = self.logship(args, name="logship-restarted")
-        self.wait_produced("logs", len(lines), 120, restarted, name="logship-restarted")
+        self.wait_acknowledged(data, log, 120, restarted, name="logship-restarted")
         self.assertEqual(h.stop_logship(restarted), 0, self.log_text("logship-restarted"))
         messages = h.consume(self.kafka.bootstrap, "logs", len(lines))
         duplicates = self.assert_all_arrived(messages, lines, allow_duplicates=True)
@@ -126,7 +126,7 @@ class FaultsTest(h.KafkaTest):
             h.write_lines(log, chunk, mode="ab")
 
         restarted = self.logship(args, name="logship-restarted")
-        self.wait_produced("logs", len(lines), 120, restarted, name="logship-restarted")
+        self.wait_acknowledged(data, log, 120, restarted, name="logship-restarted")
         self.assertEqual(h.stop_logship(restarted), 0, self.log_text("logship-restarted"))
         messages = h.consume(self.kafka.bootstrap, "logs", len(lines))
         duplicates = self.assert_all_arrived(messages, lines, allow_duplicates=True)

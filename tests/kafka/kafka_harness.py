@@ -354,6 +354,20 @@ class KafkaTest(unittest.TestCase):
             return produced_count(self.kafka.bootstrap, topic, timeout=2) >= count
         wait_until(arrived, timeout, f"{count} lines in Kafka topic {topic}", watch)
 
+    def wait_acknowledged(self, data_dir, path, timeout, proc, name="logship"):
+        """Waits until the checkpoint of `path` covers the whole file, so every line of it was
+        acknowledged; after a restart the topic's message count cannot tell that, since it
+        also counts the lines sent again."""
+        size = os.path.getsize(path)
+
+        def covered():
+            if proc.poll() is not None:
+                raise AssertionError(f"{name} exited with {proc.returncode} before its "
+                                     f"checkpoint of {path} reached {size}; its stderr:\n"
+                                     f"{self.log_text(name)[-3000:]}")
+            return checkpointed(data_dir, path) == size
+        wait_until(covered, timeout, f"the checkpoint of {path} to reach its end {size}")
+
     def assert_exit(self, proc, timeout, what, watch=None, name="logship"):
         code = wait_exit(proc, timeout, what, watch)
         self.assertEqual(code, 0, f"{what}: exit {code}; its stderr:\n{self.log_text(name)[-3000:]}")
