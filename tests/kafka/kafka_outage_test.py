@@ -55,8 +55,9 @@ class OutageTest(h.KafkaTest):
             h.write_lines(path, lines)
         total = sum(len(lines) for lines in first + second)
         consumer = self.consume_along("logs", total)
+        data = self.path("data")
         proc = self.logship(h.tail_args(self.kafka.bootstrap, "logs", files, "-f",
-                                        "--memory-limit", str(MEMORY_LIMIT)))
+                                        "--memory-limit", str(MEMORY_LIMIT), "--data-dir", data))
         self.wait_produced("logs", sum(len(lines) for lines in first), 60, proc)
 
         def append_rest():
@@ -65,6 +66,8 @@ class OutageTest(h.KafkaTest):
         during = self.outage(proc, append_rest)
         watch = h.ProcessWatch(proc)
         self.wait_produced("logs", total, 120, proc, watch=watch)
+        for path in files:  # the count includes lines sent twice
+            self.wait_acknowledged(data, path, 60, proc)
         self.assertEqual(h.stop_logship(proc), 0, self.log_text())
         expected = [line for lines in first + second for line in lines]
         duplicates = self.assert_all_arrived(consumer.messages(), expected, allow_duplicates=True)
@@ -77,10 +80,10 @@ class OutageTest(h.KafkaTest):
 
     def test_messages_expired_by_librdkafka_during_an_outage_are_produced_again(self):
         lines = h.make_lines(1, 20_000)
-        log = self.path("app.log")
+        log, data = self.path("app.log"), self.path("data")
         h.write_lines(log, lines[:10_000])
         port = h.free_port()
-        config = h.write_config(self.path("logship.toml"), self.path("data"), [log],
+        config = h.write_config(self.path("logship.toml"), data, [log],
                                 self.kafka.bootstrap, "logs",
                                 properties={"message.timeout.ms": "2000"}, metrics_port=port)
         self.require_config_type(config)
@@ -90,6 +93,7 @@ class OutageTest(h.KafkaTest):
         # Five times message.timeout.ms: every queued message expires at least once.
         self.outage(proc, lambda: h.write_lines(log, lines[10_000:], mode="ab"))
         self.wait_produced("logs", 20_000, 60, proc)
+        self.wait_acknowledged(data, log, 60, proc)  # the count includes lines sent twice
         # Each of the 10k lines written during the outage expired at least once and was
         # produced again; with librdkafka's default timeout (300 s) none would have.
         retried = h.metric(port, "logship_output_retries_total") - retried_before
@@ -134,7 +138,7 @@ class OutageTest(h.KafkaTest):
 
         self.kafka.all_brokers("up")
         restarted = self.logship(["run", "-c", config], name="logship-restarted")
-        self.wait_produced("logs", len(lines), 60, restarted, name="logship-restarted")
+        self.wait_acknowledged(data, log, 60, restarted, name="logship-restarted")
         self.assertEqual(h.stop_logship(restarted), 0, self.log_text("logship-restarted"))
         messages = h.consume(self.kafka.bootstrap, "logs", len(lines))
         self.assert_all_arrived(messages, lines)
