@@ -1,7 +1,9 @@
 #pragma once
 // BoundedQueue: a FIFO between two stages, bounded in bytes (T::byte_size()), never in
 // items. push() blocks while the queue is over capacity (backpressure to the producer);
-// an item larger than the whole capacity is admitted when the queue is empty. close()
+// an item larger than the whole capacity is admitted when the queue is empty. Producers
+// waiting for room wake when the queue is down to half its capacity (or empty), not at
+// every pop: with many inputs on one output, each pop woke every one of them. close()
 // lets the consumer drain what is left and then see the end.
 // Thread-safe: one or more producers, one consumer.
 
@@ -32,9 +34,11 @@ class BoundedQueue {
     const uint64_t size = item.byte_size();
     std::unique_lock lock(mutex_);
     const auto room = [&] { return closed_ || items_.empty() || bytes_ + size <= capacity_; };
+    ++full_waiters_;
     const bool ready = deadline == std::chrono::steady_clock::time_point::max()
                            ? not_full_.wait(lock, stop, room)
                            : not_full_.wait_until(lock, stop, deadline, room);
+    --full_waiters_;
     if (closed_ || stop.stop_requested()) return PushResult::kClosed;
     if (!ready) return PushResult::kFull;
     bytes_ += size;
@@ -57,7 +61,7 @@ class BoundedQueue {
     T item = std::move(items_.front());
     items_.pop_front();
     bytes_ -= item.byte_size();
-    not_full_.notify_all();
+    if (full_waiters_ > 0 && bytes_ <= capacity_ / 2) not_full_.notify_all();
     return item;
   }
 
@@ -80,6 +84,7 @@ class BoundedQueue {
   std::condition_variable not_empty_;
   std::deque<T> items_;
   uint64_t bytes_ = 0;
+  int full_waiters_ = 0;
   bool closed_ = false;
 };
 

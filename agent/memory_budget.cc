@@ -38,9 +38,11 @@ void MemoryLease::release() {
   if (budget_ != nullptr) std::exchange(budget_, nullptr)->give_back(std::exchange(bytes_, 0));
 }
 
+uint64_t MemoryBudget::admit_up_to() const { return paused_ ? limit_ / 8 * 5 : limit_; }
+
 bool MemoryBudget::fits(uint64_t bytes) const {
   if (used_ == 0) return true;  // one request larger than the budget must not deadlock
-  return used_ + bytes <= (paused_ ? limit_ / 8 * 5 : limit_);
+  return used_ + bytes <= admit_up_to();
 }
 
 void MemoryBudget::note_used() {
@@ -59,9 +61,11 @@ std::optional<MemoryLease> MemoryBudget::acquire_until(
   std::unique_lock lock(mutex_);
   if (!fits(bytes)) paused_ = true;
   const auto ready = [&] { return fits(bytes); };
+  ++waiters_;
   const bool fitting = deadline == std::chrono::steady_clock::time_point::max()
                            ? released_.wait(lock, stop, ready)
                            : released_.wait_until(lock, stop, deadline, ready);
+  --waiters_;
   if (!fitting) return std::nullopt;
   paused_ = false;
   used_ += bytes;
@@ -91,12 +95,16 @@ void MemoryBudget::take(uint64_t bytes) {
 }
 
 void MemoryBudget::give_back(uint64_t bytes) {
+  bool may_fit = false;
   {
     std::lock_guard lock(mutex_);
     used_ -= bytes;
     note_used();
+    // Paused inputs wait for the low-water mark: a release above it cannot admit any of
+    // them, and waking them all for every freed chunk cost a wake-up per input and chunk.
+    may_fit = waiters_ > 0 && used_ <= admit_up_to();
   }
-  released_.notify_all();
+  if (may_fit) released_.notify_all();
 }
 
 }  // namespace logship

@@ -79,6 +79,7 @@ class MemoryBudget {
   friend class MemoryLease;
   void give_back(uint64_t bytes);
   void take(uint64_t bytes);
+  uint64_t admit_up_to() const;  // what used_ may reach with a new request
   bool fits(uint64_t bytes) const;
   void note_used();
 
@@ -87,6 +88,7 @@ class MemoryBudget {
   std::condition_variable_any released_;
   uint64_t used_ = 0;
   bool paused_ = false;
+  int waiters_ = 0;  // callers of acquire_until() waiting for memory
   bool was_tight_ = false;
   uint64_t tightened_ = 0;
   std::atomic<uint64_t> used_now_ = 0;  // used_, readable without the lock

@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -48,4 +50,29 @@ TEST_CASE("a stop request releases a blocked producer without queueing its item"
   queue.close();
   CHECK(queue.pop()->id == 1);
   CHECK_FALSE(queue.pop());
+}
+
+TEST_CASE("producers waiting for room all get in as the consumer drains, whatever their size") {
+  // Waiting producers are woken only at half capacity or an empty queue; none may be left
+  // behind (a lost wake-up hangs this test until ctest's timeout).
+  logship::BoundedQueue<Item> queue(100);
+  std::stop_source stop;
+  constexpr int kProducers = 6;
+  constexpr int kItemsEach = 200;
+  std::vector<std::jthread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      const uint64_t size = p == 0 ? 70 : 10 + 7 * static_cast<uint64_t>(p);  // one over half
+      for (int i = 0; i < kItemsEach; ++i) REQUIRE(queue.push(Item{size, p}, stop.get_token()));
+    });
+  }
+  std::vector<int> per_producer(kProducers, 0);
+  for (int n = 0; n < kProducers * kItemsEach; ++n) {
+    auto item = queue.pop();
+    REQUIRE(item);
+    ++per_producer[static_cast<size_t>(item->id)];
+  }
+  producers.clear();
+  CHECK(queue.bytes() == 0);
+  CHECK(per_producer == std::vector<int>(kProducers, kItemsEach));
 }

@@ -2,7 +2,12 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <thread>
+#include <vector>
 
 TEST_CASE("leases return their bytes when destroyed") {
   logship::MemoryBudget budget(100);
@@ -77,4 +82,47 @@ TEST_CASE("a lease taken at once follows its owner's buffer size both ways") {
   CHECK(budget.used() == 30);
   CHECK(lease.bytes() == 30);
   CHECK(budget.acquire(20, stop.get_token()));
+}
+
+TEST_CASE("inputs waiting for memory all get it as leases come back") {
+  // Waiters are woken only once the budget is under what they may be admitted to; none may
+  // be left behind (a lost wake-up hangs this test until ctest's timeout).
+  logship::MemoryBudget budget(1000);
+  std::stop_source stop;
+  constexpr int kInputs = 6;
+  constexpr int kLeasesEach = 300;
+  std::mutex held_mutex;
+  std::deque<logship::MemoryLease> held;
+  std::atomic<int> granted = 0;
+  std::vector<std::jthread> inputs;
+  for (int i = 0; i < kInputs; ++i) {
+    inputs.emplace_back([&, i] {
+      for (int n = 0; n < kLeasesEach; ++n) {
+        auto lease = budget.acquire(100 + 50 * static_cast<uint64_t>(i), stop.get_token());
+        REQUIRE(lease);
+        std::lock_guard lock(held_mutex);
+        held.push_back(std::move(*lease));
+        ++granted;
+      }
+    });
+  }
+  // The "output": gives leases back one by one, as batches are delivered.
+  for (int returned = 0; returned < kInputs * kLeasesEach;) {
+    std::optional<logship::MemoryLease> done;
+    {
+      std::lock_guard lock(held_mutex);
+      if (!held.empty()) {
+        done = std::move(held.front());
+        held.pop_front();
+      }
+    }
+    if (done) {
+      ++returned;
+    } else {
+      std::this_thread::yield();
+    }
+  }
+  inputs.clear();
+  CHECK(granted == kInputs * kLeasesEach);
+  CHECK(budget.used() == 0);
 }
