@@ -84,6 +84,7 @@ class StalledOutput(harness.TempDirTest):
                     os.kill(process.pid, signal.SIGCONT)
                     process.kill()
                     process.wait()
+            agent.stderr.close()
         return peak
 
     def test_peak_rss_stays_within_the_limit_while_the_reader_is_stopped(self):
