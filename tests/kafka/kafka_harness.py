@@ -354,19 +354,19 @@ class KafkaTest(unittest.TestCase):
             return produced_count(self.kafka.bootstrap, topic, timeout=2) >= count
         wait_until(arrived, timeout, f"{count} lines in Kafka topic {topic}", watch)
 
-    def wait_acknowledged(self, data_dir, path, timeout, proc, name="logship"):
-        """Waits until the checkpoint of `path` covers the whole file, so every line of it was
-        acknowledged; after a restart the topic's message count cannot tell that, since it
-        also counts the lines sent again."""
-        size = os.path.getsize(path)
+    def wait_acknowledged(self, data_dir, paths, timeout, proc, name="logship", watch=None):
+        """Waits until the checkpoints of `paths` cover the whole files, so every line was
+        acknowledged; after a restart or an outage the topic's message count cannot tell
+        that, since it also counts the lines sent again."""
+        sizes = {path: os.path.getsize(path) for path in paths}
 
         def covered():
             if proc.poll() is not None:
                 raise AssertionError(f"{name} exited with {proc.returncode} before its "
-                                     f"checkpoint of {path} reached {size}; its stderr:\n"
+                                     f"checkpoints reached {sizes}; its stderr:\n"
                                      f"{self.log_text(name)[-3000:]}")
-            return checkpointed(data_dir, path) == size
-        wait_until(covered, timeout, f"the checkpoint of {path} to reach its end {size}")
+            return all(checkpointed(data_dir, path) == size for path, size in sizes.items())
+        wait_until(covered, timeout, f"the checkpoints to reach the files' ends {sizes}", watch)
 
     def assert_exit(self, proc, timeout, what, watch=None, name="logship"):
         code = wait_exit(proc, timeout, what, watch)
