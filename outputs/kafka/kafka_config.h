@@ -44,7 +44,7 @@ struct KafkaOutputConfig {
   // Send the input's labels as message headers.
   bool label_headers = false;
   // Bytes of producer-side state (librdkafka's per-message bookkeeping, keys, JSON values)
-  // reserved from the agent's memory budget; sending waits when it is spent. Unset: 1/8 of
+  // reserved from the agent's memory budget; sending waits when it is spent. Unset: 1/4 of
   // the memory limit, at least 1 MiB.
   std::optional<uint64_t> buffer_bytes;
   // Any librdkafka property (TLS, SASL, tuning), e.g. "security.protocol" = "ssl".

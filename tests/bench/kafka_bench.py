@@ -78,6 +78,7 @@ def run_once(args, bootstrap, mock_pid, corpus, lines, codec, workdir):
 [agent]
 data_dir = "{workdir}/data-{codec}"
 memory_limit = "{args.memory_limit}"
+metrics_listen = ""
 
 [[inputs]]
 name = "bench"

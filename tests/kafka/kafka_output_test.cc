@@ -216,8 +216,8 @@ TEST_CASE("the output's buffer and librdkafka's working memory come from the bud
   MockCluster cluster(1);
   logship::MemoryBudget budget(16 << 20);
   auto output = make_output(cluster, budget);
-  // 1/8 of the limit, plus one broker's request buffers and zstd context.
-  CHECK(budget.used() == (2 << 20) + 2 * 1'000'000 + (1 << 20));
+  // 1/4 of the limit, plus one broker's request buffers and zstd context.
+  CHECK(budget.used() == (4 << 20) + 2 * 1'000'000 + (1 << 20));
   output.reset();
   CHECK(budget.used() == 0);
 }
