@@ -63,27 +63,34 @@ void StreamRouter::start_batch(const Batch& batch) {
     active_ = &it->second;
   }
   batch_stream_ = nullptr;
-  if (active_->per_source && !batch.records().empty()) {
+  batch_routes_ = nullptr;
+  if (active_->per_source) {
     // No template reads a field, so every record of the batch shares one label set.
-    batch_stream_ = &find_or_add(source_key_, batch, batch.records().front(), false);
+    if (!batch.records().empty()) {
+      batch_stream_ = &find_or_add(source_key_, batch, batch.records().front(), false);
+    }
+    return;
   }
+  batch_routes_ = &field_routes_.try_emplace(source_key_).first->second;
 }
 
 Stream& StreamRouter::route(const Batch& batch, const Record& record) {
   if (batch_stream_ != nullptr) return *batch_stream_;
-  key_ = source_key_;
-  key_ += '\x01';
+  key_.clear();
   for (const LabelTemplate& label : active_->all) {
     if (label.per_source()) continue;
     label.render(batch, record, key_);
     key_ += '\0';
   }
-  if (auto it = streams_.find(key_); it != streams_.end()) return *it->second;
+  if (auto it = batch_routes_->find(key_); it != batch_routes_->end()) return *it->second;
   if (streams_.size() >= max_streams_) {
+    // Not remembered: every such record is counted, and goes to its source's stream.
     ++over_limit_;
     return find_or_add(source_key_, batch, record, true);
   }
-  return find_or_add(key_, batch, record, false);
+  Stream& added = find_or_add(source_key_ + '\x01' + key_, batch, record, false);
+  batch_routes_->emplace(key_, &added);
+  return added;
 }
 
 Stream& StreamRouter::find_or_add(const std::string& key, const Batch& batch, const Record& record,

@@ -58,6 +58,9 @@ class StreamRouter {
     using is_transparent = void;
     size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
+  // A source's streams by the rendered field-templated labels alone: the per-record key
+  // stays a few bytes instead of carrying the source's part too.
+  using FieldRoutes = std::unordered_map<std::string, Stream*, StringHash, std::equal_to<>>;
 
   TemplateSet configured_;
   bool use_source_labels_;  // no labels configured: each input's labels are the templates
@@ -67,6 +70,8 @@ class StreamRouter {
   uint32_t lanes_;
   std::unordered_map<std::string, std::unique_ptr<Stream>, StringHash, std::equal_to<>> streams_;
   Stream* batch_stream_ = nullptr;  // when labels depend on the source only
+  std::unordered_map<std::string, FieldRoutes, StringHash, std::equal_to<>> field_routes_;
+  FieldRoutes* batch_routes_ = nullptr;  // the batch's source's, when labels read fields
   std::string source_key_;
   std::string key_;
   uint64_t over_limit_ = 0;

@@ -51,6 +51,25 @@ TEST_CASE("source-only labels resolve once per batch; sources with equal labels 
   CHECK(&router.route(c, c.records()[0]) != first);
 }
 
+TEST_CASE("a field's value opens one stream per source, found again in later batches") {
+  auto templates = compile_label_templates({{"level", "{fields.level}"}, {"job", "{job}"}});
+  REQUIRE(templates);
+  StreamRouter router(std::move(*templates), 100, 2);
+  auto api = make_batch(make_source({{"job", "api"}}, "/api.log"), {{"a", 1, {{"level", "info"}}}});
+  auto web = make_batch(make_source({{"job", "web"}}, "/web.log"), {{"b", 1, {{"level", "info"}}}});
+  auto api_again =
+      make_batch(make_source({{"job", "api"}}, "/api.log"), {{"c", 2, {{"level", "info"}}}});
+  router.start_batch(api);
+  Stream& api_info = router.route(api, api.records()[0]);
+  router.start_batch(web);
+  Stream& web_info = router.route(web, web.records()[0]);
+  router.start_batch(api_again);
+  CHECK(&router.route(api_again, api_again.records()[0]) == &api_info);
+  CHECK(&web_info != &api_info);
+  CHECK(web_info.labels.text == R"({job="web", level="info"})");
+  CHECK(router.stream_count() == 2);
+}
+
 TEST_CASE("over max_streams, records lose field labels and are counted") {
   auto templates = compile_label_templates({{"job", "{job}"}, {"id", "{fields.id}"}});
   REQUIRE(templates);
