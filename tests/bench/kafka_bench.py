@@ -15,6 +15,7 @@ SIGTERM. Usage:
 
 import argparse
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -98,17 +99,29 @@ compression = "{codec}"
     start = time.monotonic()
     proc = subprocess.Popen([logship, "run", "-c", config], stdout=subprocess.DEVNULL,
                             stderr=open(os.path.join(workdir, f"logship-{codec}.log"), "wb"))
-    # kafka_consume polls the watermarks every 100 ms until every line is in.
-    done = subprocess.run([consume, "--brokers", bootstrap, "--topic", topic, "--watermarks",
-                           "--expect", str(lines), "--timeout", "1800"],
-                          capture_output=True, text=True)
+    # kafka_consume polls the watermarks every 100 ms until every line is in; an agent that
+    # exits first (a bad config, a port in use) ends the run instead of the 1800 s timeout.
+    consumer = subprocess.Popen([consume, "--brokers", bootstrap, "--topic", topic,
+                                 "--watermarks", "--expect", str(lines), "--timeout", "1800"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    consumer_fd, agent_fd = os.pidfd_open(consumer.pid), os.pidfd_open(proc.pid)
+    ready, _, _ = select.select([consumer_fd, agent_fd], [], [])  # whichever ends first
+    os.close(consumer_fd)
+    os.close(agent_fd)
+    if consumer_fd not in ready:
+        consumer.kill()
+        consumer.wait()
+        with open(os.path.join(workdir, f"logship-{codec}.log")) as log:
+            sys.exit(f"{codec}: logship exited with {proc.wait()} before every line arrived:\n"
+                     f"{log.read()}")
+    consumer.wait()
     elapsed = time.monotonic() - start
     agent_cpu, agent_rss = cpu_seconds(proc.pid), peak_rss(proc.pid)
     mock_cpu = cpu_seconds(mock_pid) - mock_cpu_before
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
-    if done.returncode != 0:
-        sys.exit(f"{codec}: not every line arrived: {done.stderr.strip()}")
+    if consumer.returncode != 0:
+        sys.exit(f"{codec}: not every line arrived: {consumer.stderr.read().strip()}")
     return elapsed, agent_cpu, agent_rss, mock_cpu
 
 
