@@ -52,26 +52,17 @@ void StreamRouter::start_batch(const Batch& batch) {
     source_key_ += value;
     source_key_ += '\0';
   }
-  active_ = &configured_;
-  if (use_source_labels_) {
-    auto it = source_sets_.find(source_key_);
-    if (it == source_sets_.end()) {
-      it =
-          source_sets_.emplace(source_key_, make_set(source_label_templates(batch.source().labels)))
-              .first;
-    }
-    active_ = &it->second;
+  auto [it, added] = sources_.try_emplace(source_key_);
+  source_ = &it->second;
+  if (added && use_source_labels_) {
+    source_->own = make_set(source_label_templates(batch.source().labels));
   }
+  active_ = use_source_labels_ ? &source_->own : &configured_;
   batch_stream_ = nullptr;
-  batch_routes_ = nullptr;
-  if (active_->per_source) {
+  if (active_->per_source && !batch.records().empty()) {
     // No template reads a field, so every record of the batch shares one label set.
-    if (!batch.records().empty()) {
-      batch_stream_ = &find_or_add(source_key_, batch, batch.records().front(), false);
-    }
-    return;
+    batch_stream_ = &source_stream(batch, batch.records().front());
   }
-  batch_routes_ = &field_routes_.try_emplace(source_key_).first->second;
 }
 
 Stream& StreamRouter::route(const Batch& batch, const Record& record) {
@@ -82,28 +73,32 @@ Stream& StreamRouter::route(const Batch& batch, const Record& record) {
     label.render(batch, record, key_);
     key_ += '\0';
   }
-  if (auto it = batch_routes_->find(key_); it != batch_routes_->end()) return *it->second;
+  auto& field_streams = source_->field_streams;
+  if (auto it = field_streams.find(key_); it != field_streams.end()) return *it->second;
   if (streams_.size() >= max_streams_) {
     // Not remembered: every such record is counted, and goes to its source's stream.
     ++over_limit_;
-    return find_or_add(source_key_, batch, record, true);
+    return source_stream(batch, record);
   }
-  Stream& added = find_or_add(source_key_ + '\x01' + key_, batch, record, false);
-  batch_routes_->emplace(key_, &added);
+  Stream& added = add_stream(render_labels(active_->all, batch, record));
+  field_streams.emplace(key_, &added);
   return added;
 }
 
-Stream& StreamRouter::find_or_add(const std::string& key, const Batch& batch, const Record& record,
-                                  bool drop_field_labels) {
-  if (auto it = streams_.find(key); it != streams_.end()) return *it->second;
+Stream& StreamRouter::source_stream(const Batch& batch, const Record& record) {
+  if (source_->source_stream == nullptr) {
+    source_->source_stream = &add_stream(render_labels(active_->source_only, batch, record));
+  }
+  return *source_->source_stream;
+}
+
+Stream& StreamRouter::add_stream(const LabelPairs& labels) {
   auto stream = std::make_unique<Stream>();
   stream->id = static_cast<uint32_t>(streams_.size());
   stream->lane = stream->id % lanes_;
-  const auto& templates = drop_field_labels ? active_->source_only : active_->all;
-  stream->labels = wire_labels(render_labels(templates, batch, record));
-  Stream& added = *stream;
-  streams_.emplace(key, std::move(stream));
-  return added;
+  stream->labels = wire_labels(labels);
+  streams_.push_back(std::move(stream));
+  return *streams_.back();
 }
 
 }  // namespace logship

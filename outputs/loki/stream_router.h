@@ -51,27 +51,31 @@ class StreamRouter {
     bool per_source = true;                  // no template reads a field
   };
   static TemplateSet make_set(std::vector<LabelTemplate> templates);
-  Stream& find_or_add(const std::string& key, const Batch& batch, const Record& record,
-                      bool drop_field_labels);
 
   struct StringHash {
     using is_transparent = void;
     size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
-  // A source's streams by the rendered field-templated labels alone: the per-record key
-  // stays a few bytes instead of carrying the source's part too.
-  using FieldRoutes = std::unordered_map<std::string, Stream*, StringHash, std::equal_to<>>;
+  // What is known of one source (input name and labels).
+  struct SourceState {
+    TemplateSet own;                  // its labels as templates, when none are configured
+    Stream* source_stream = nullptr;  // of its source-only labels, once opened
+    // Its streams by the rendered field-templated labels alone: a few bytes per record.
+    std::unordered_map<std::string, Stream*, StringHash, std::equal_to<>> field_streams;
+  };
+  // The batch's source's stream of source-only labels, opened on first use.
+  Stream& source_stream(const Batch& batch, const Record& record);
+  Stream& add_stream(const LabelPairs& labels);
 
   TemplateSet configured_;
   bool use_source_labels_;  // no labels configured: each input's labels are the templates
-  std::unordered_map<std::string, TemplateSet, StringHash, std::equal_to<>> source_sets_;
-  const TemplateSet* active_ = nullptr;
   uint64_t max_streams_;
   uint32_t lanes_;
-  std::unordered_map<std::string, std::unique_ptr<Stream>, StringHash, std::equal_to<>> streams_;
-  Stream* batch_stream_ = nullptr;  // when labels depend on the source only
-  std::unordered_map<std::string, FieldRoutes, StringHash, std::equal_to<>> field_routes_;
-  FieldRoutes* batch_routes_ = nullptr;  // the batch's source's, when labels read fields
+  std::vector<std::unique_ptr<Stream>> streams_;  // by id
+  std::unordered_map<std::string, SourceState, StringHash, std::equal_to<>> sources_;
+  SourceState* source_ = nullptr;        // the batch's
+  const TemplateSet* active_ = nullptr;  // the batch's
+  Stream* batch_stream_ = nullptr;       // when labels depend on the source only
   std::string source_key_;
   std::string key_;
   uint64_t over_limit_ = 0;
