@@ -11,6 +11,7 @@ SIGTERM. Usage:
 
   tests/bench/kafka_bench.py [--size-mib 1024] [--build build/release]
                              [--memory-limit 64MiB] [--codecs none,zstd]
+                             [--property librdkafka.name=value ...]
 """
 
 import argparse
@@ -93,6 +94,11 @@ brokers = ["{bootstrap}"]
 topic = "{topic}"
 compression = "{codec}"
 """)
+        if args.property:
+            f.write("\n[outputs.properties]\n")
+            for setting in args.property:
+                name, value = setting.split("=", 1)
+                f.write(f'"{name}" = "{value}"\n')
     logship = os.path.join(args.build, "agent", "logship")
     consume = os.path.join(args.build, "tests", "tools", "kafka_consume")
     mock_cpu_before = cpu_seconds(mock_pid)
@@ -131,6 +137,8 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
     parser.add_argument("--memory-limit", default="64MiB")
     parser.add_argument("--codecs", default="none,zstd")
+    parser.add_argument("--property", action="append", default=[],
+                        help="a librdkafka setting NAME=VALUE passed through; repeatable")
     args = parser.parse_args()
     codecs = args.codecs.split(",")
 
