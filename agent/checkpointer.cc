@@ -18,13 +18,24 @@ Checkpointer::~Checkpointer() { thread_.request_stop(); }
 void Checkpointer::start() {
   thread_ = std::jthread([this](std::stop_token stop) {
     name_this_thread("ls-checkpoint");
-    std::mutex mutex;
-    std::condition_variable_any wake;
-    std::unique_lock lock(mutex);
-    while (!wake.wait_for(lock, stop, interval_, [] { return false; }) && !stop.stop_requested()) {
+    std::unique_lock lock(wake_mutex_);
+    while (!stop.stop_requested()) {
+      wake_.wait_for(lock, stop, interval_, [this] { return save_requested_; });
+      if (stop.stop_requested()) break;
+      save_requested_ = false;
+      lock.unlock();
       (void)save_if_changed();
+      lock.lock();
     }
   });
+}
+
+void Checkpointer::save_soon() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    save_requested_ = true;
+  }
+  wake_.notify_one();
 }
 
 void Checkpointer::set_sources(std::vector<const FileInput*> inputs,

@@ -1,6 +1,7 @@
 #pragma once
 // Checkpointer: writes every file input's acknowledged positions to the checkpoint file
-// every `interval` (when something changed) and once more on shutdown. Entries of
+// every `interval` (when something changed), at once when asked (save_soon: a file was
+// opened), and once more on shutdown. Entries of
 // scopes no pipeline owns in this run (another `tail --data-dir` user, a removed
 // input) are carried over unchanged until they age out.
 // Thread: its own thread for periodic saves; save_now() from the owner after the
@@ -27,6 +28,9 @@ class Checkpointer {
   Checkpointer& operator=(const Checkpointer&) = delete;
 
   void start();
+  // Wakes the periodic thread to save now rather than at the end of its interval; calls
+  // while a save is in progress coalesce into one more save.
+  void save_soon();
   // The inputs to snapshot and the entries to carry as they are; waits for a save in
   // progress, so an input removed here may be destroyed right after.
   void set_sources(std::vector<const FileInput*> inputs, std::vector<CheckpointEntry> carried);
@@ -43,6 +47,9 @@ class Checkpointer {
   std::string last_written_;
   std::string last_error_;
   std::mutex save_mutex_;
+  std::mutex wake_mutex_;
+  std::condition_variable_any wake_;
+  bool save_requested_ = false;  // guarded by wake_mutex_
   std::jthread thread_;
 };
 

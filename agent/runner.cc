@@ -99,6 +99,8 @@ void log_input_event(const std::string& input, const FileInputEvent& event) {
       agent_log().log(LogLevel::kError, "finding files failed",
                       {{"input", input}, {"error", event.error}});
       break;
+    case Kind::kOpened:  // not news to the operator: it asks for a checkpoint save
+      break;
   }
 }
 
@@ -194,7 +196,11 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
       plan.input.spool_dir = agent_.data_dir + "/spool/" + directory_name(plan.input.scope);
       plan.input.spool_max_bytes = agent_.spool_max_bytes;
     }
-    plan.input.on_event = [input = plan.input.name](const FileInputEvent& event) {
+    plan.input.on_event = [this, input = plan.input.name](const FileInputEvent& event) {
+      if (event.kind == FileInputEvent::Kind::kOpened) {
+        if (checkpointer_) checkpointer_->save_soon();
+        return;
+      }
       log_input_event(input, event);
     };
     auto input = std::make_unique<FileInput>(std::move(plan.input), budget_);

@@ -127,7 +127,7 @@ Result<void> FileInput::open_file(const std::string& path, bool at_start) {
   auto source = make_source(path);
   const auto inode = inode_of(path);
   if (!inode) return {};  // vanished between discovery and now
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   const auto saved = std::ranges::find_if(
       retained_, [&](const CheckpointEntry& e) { return key_of(e.identity) == *inode; });
   Result<std::unique_ptr<Tailer>> tailer;
@@ -149,6 +149,11 @@ Result<void> FileInput::open_file(const std::string& path, bool at_start) {
   }
   if (inotify_fd_ >= 0) ::inotify_add_watch(inotify_fd_, path.c_str(), IN_MODIFY);
   files_.push_back(Tracked{std::move(*tailer)});
+  lock.unlock();
+  // After a crash a file renamed away is found again only through its checkpoint entry,
+  // and before the first entry a restart is a first start again (start_at, not resume):
+  // the new position must not wait a whole checkpoint interval to be saved.
+  report({.kind = FileInputEvent::Kind::kOpened, .path = path});
   return {};
 }
 

@@ -49,6 +49,7 @@ struct FileInputEvent {
     kScanFailed,       // finding files while paused failed (error)
     kTight,            // memory above its high-water mark: reading in smaller chunks
     kPaused,           // no memory or queue room: reading stopped until there is
+    kOpened,           // a file is tracked now (path): its position should be saved soon
   } kind;
   std::string path;
   uint64_t bytes = 0;

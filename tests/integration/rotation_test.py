@@ -109,6 +109,31 @@ class RotationWhileDown(harness.TempDirTest):
             self.stop_tail(agent)
         self.assertEqual(sorted(numbers_of(self.path("out2.txt"))), list(range(1500, 3500)))
 
+    def test_killed_before_its_first_interval_the_agent_resumes_the_file_it_opened(self):
+        # A new file's position is saved when it is opened, not a checkpoint interval later
+        # (here an hour). Killed before then, the restart used to be a first start again:
+        # start_at applied to the new app.log, and the renamed first one was never finished.
+        config = durable.run_config(
+            self.path("logship.toml"), self.path("data"),
+            [f'name = "app"\npaths = ["{self.path("app.log")}"]\nstart_at = "head"'],
+            checkpoint_interval="1h")
+        log = self.write("app.log", lines(0, 1000))
+        agent = durable.Agent(["run", "-c", config], self.path("out.txt"), self.path("err"))
+        agent.start()
+        try:
+            harness.wait_until(
+                lambda: any(e["path"] == log for e in durable.read_checkpoints(self.path("data"))),
+                20, "app.log in the checkpoints, long before the 1h interval")
+            agent.kill()
+            os.rename(log, log + ".1")
+            self.write("app.log", lines(1000, 500))
+            agent.start()
+            harness.wait_until(lambda: len(set(numbers_of(self.path("out.txt")))) == 1500, 20,
+                               "every line of the renamed first file and of the new one")
+        finally:
+            self.stop_tail(agent)
+        self.assertEqual(sorted(set(numbers_of(self.path("out.txt")))), list(range(1500)))
+
 
 class InodeReuse(harness.TempDirTest):
     def take_inode(self, inode, content, limit=2000):

@@ -158,9 +158,31 @@ class Torture:
                 if not seen[n]:
                     seen[n] = 1
                     state["missing"] -= 1
+            if state["missing"] != 0 and self.agent.process.poll() is not None:
+                raise AssertionError(f"the agent exited ({self.agent.process.returncode}) with "
+                                     f"{state['missing']} numbers not shipped\n"
+                                     f"{self.missing_report(seen)}")
             return state["missing"] == 0
 
-        harness.wait_until(complete, timeout, f"every number shipped ({self.describe()})")
+        try:
+            harness.wait_until(complete, timeout, f"every number shipped ({self.describe()})")
+        except AssertionError as timeout_error:
+            raise AssertionError(f"{timeout_error}\n{self.missing_report(seen)}") from None
+
+    def missing_report(self, seen):
+        """Which numbers never arrived, as ranges with the file each was written to, and the
+        agent's log: enough to tell a file never found from one found but not finished."""
+        starts = self.manifest()[0]
+        ranges, first = [], None
+        for n in range(self.total + 1):
+            if n < self.total and not seen[n]:
+                first = n if first is None else first
+            elif first is not None:
+                ranges.append(f"{first}..{n - 1} (file {self.file_of(first, starts)})")
+                first = None
+        missing = self.total - sum(seen)
+        return (f"{missing} numbers missing: {', '.join(ranges[:20])}\n"
+                f"agent log:\n{self.agent.stderr_text()}")
 
     # --- the manifest: which file each number was written to ---------------------------
 
