@@ -1,11 +1,11 @@
 #pragma once
 // Checkpointer: writes every file input's acknowledged positions to the checkpoint file
 // every `interval` (when something changed), at once when asked (save_soon: a file was
-// opened), and once more on shutdown. Entries of
-// scopes no pipeline owns in this run (another `tail --data-dir` user, a removed
-// input) are carried over unchanged until they age out.
-// Thread: its own thread for periodic saves; save_now() from the owner after the
-// pipelines stop. The inputs must outlive it.
+// opened), and once more on shutdown. Entries of scopes no pipeline owns in this run
+// (another `tail --data-dir` user, a removed input) are carried over unchanged until they
+// age out.
+// Thread: its own thread for periodic and asked-for saves; stop_and_save() from the owner
+// after the pipelines stop. The inputs must outlive it.
 
 #include <chrono>
 #include <condition_variable>
