@@ -61,13 +61,16 @@ Result<LabelTemplate> LabelTemplate::compile(std::string_view name,
     std::string_view key = rest.substr(open + 1, close - open - 1);
     if (key.starts_with("fields.") && key.size() > 7) {
       result.parts_.push_back({Part::Kind::kField, std::string(key.substr(7))});
-      result.per_source_ = false;
+      result.scope_ = LabelScope::kRecord;
+    } else if (key == "file.path") {
+      result.parts_.push_back({Part::Kind::kFilePath, {}});
+      result.scope_ = std::max(result.scope_, LabelScope::kFile);
     } else if (!key.empty() && key.find_first_of("{.") == std::string_view::npos) {
       result.parts_.push_back({Part::Kind::kSourceLabel, std::string(key)});
     } else {
       return make_error(ErrorCode::kInvalidConfig,
                         "label \"" + std::string(name) + "\": placeholder {" + std::string(key) +
-                            "} is neither {fields.NAME} nor {INPUT_LABEL}");
+                            "} is none of {fields.NAME}, {file.path} and {INPUT_LABEL}");
     }
     rest.remove_prefix(close + 1);
   }
@@ -107,6 +110,9 @@ void LabelTemplate::render(const Batch& batch, const Record& record, std::string
             break;
           }
         }
+        break;
+      case Part::Kind::kFilePath:
+        out += batch.source().path;
         break;
       case Part::Kind::kSourceLabel:
         for (const auto& [label, value] : batch.source().labels) {

@@ -21,8 +21,13 @@ std::string sanitize_label_name(std::string_view name);
 // Loki refuses label values longer than this (its default max_label_value_length).
 inline constexpr size_t kMaxLabelValueBytes = 2048;
 
+// What a label's value depends on, from the least specific to the most: the input alone,
+// the file a record was read from, or the record itself.
+enum class LabelScope { kInput, kFile, kRecord };
+
 // One label whose value is literal text and placeholders: "{fields.NAME}" reads a parsed
-// field of the record, "{NAME}" a label of the input.
+// field of the record, "{file.path}" the path of the file it was read from (Promtail's
+// `filename`), "{NAME}" a label of the input.
 class LabelTemplate {
  public:
   static Result<LabelTemplate> compile(std::string_view name, std::string_view value_template);
@@ -30,19 +35,19 @@ class LabelTemplate {
   static LabelTemplate literal(std::string_view name, std::string_view value);
 
   const std::string& name() const { return name_; }
-  // True when the value depends only on the batch's source, not on the record.
-  bool per_source() const { return per_source_; }
+  // The most specific placeholder's scope (kInput for literal text).
+  LabelScope scope() const { return scope_; }
   // Appends the value for one record (missing fields and labels render as "").
   void render(const Batch& batch, const Record& record, std::string& out) const;
 
  private:
   struct Part {
-    enum class Kind { kLiteral, kField, kSourceLabel } kind;
+    enum class Kind { kLiteral, kField, kFilePath, kSourceLabel } kind;
     std::string text;  // literal text, or the field / label name
   };
   std::string name_;
   std::vector<Part> parts_;
-  bool per_source_ = true;
+  LabelScope scope_ = LabelScope::kInput;
 };
 
 using LabelPairs = std::vector<std::pair<std::string, std::string>>;

@@ -20,7 +20,8 @@ struct LokiOutputConfig {
   // Push endpoint; a URL without a path gets "/loki/api/v1/push".
   std::string url = "http://127.0.0.1:3100/loki/api/v1/push";
   // Stream labels: name -> value template. A value is literal text with placeholders:
-  // "{fields.NAME}" (a parsed field of the record) and "{NAME}" (a label of the input).
+  // "{fields.NAME}" (a parsed field of the record), "{file.path}" (the path of the file it
+  // was read from) and "{NAME}" (a label of the input).
   // Names are sanitised to Loki's rules. Empty: the input's labels, else job="logship".
   std::map<std::string, std::string> labels;
   // X-Scope-OrgID header; empty sends none.

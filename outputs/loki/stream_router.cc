@@ -1,5 +1,7 @@
 #include "outputs/loki/stream_router.h"
 
+#include <algorithm>
+
 #include "outputs/encoding/json_record.h"
 
 namespace logship {
@@ -25,11 +27,8 @@ StreamRouter::TemplateSet StreamRouter::make_set(std::vector<LabelTemplate> temp
   TemplateSet set;
   set.all = std::move(templates);
   for (const LabelTemplate& label : set.all) {
-    if (label.per_source()) {
-      set.source_only.push_back(label);
-    } else {
-      set.per_source = false;
-    }
+    if (label.scope() == LabelScope::kInput) set.source_only.push_back(label);
+    set.scope = std::max(set.scope, label.scope());
   }
   return set;
 }
@@ -59,29 +58,38 @@ void StreamRouter::start_batch(const Batch& batch) {
   }
   active_ = use_source_labels_ ? &source_->own : &configured_;
   batch_stream_ = nullptr;
-  if (active_->per_source && !batch.records().empty()) {
-    // No template reads a field, so every record of the batch shares one label set.
-    batch_stream_ = &source_stream(batch, batch.records().front());
+  const auto records = batch.records();
+  if (records.empty()) return;
+  // No template reads a field, so every record of the batch (of one file) shares one
+  // label set.
+  if (active_->scope == LabelScope::kInput) {
+    batch_stream_ = &source_stream(batch, records.front());
+  } else if (active_->scope == LabelScope::kFile) {
+    batch_stream_ = &keyed_stream(batch, records.front(), records.size());
   }
 }
 
 Stream& StreamRouter::route(const Batch& batch, const Record& record) {
   if (batch_stream_ != nullptr) return *batch_stream_;
+  return keyed_stream(batch, record, 1);
+}
+
+Stream& StreamRouter::keyed_stream(const Batch& batch, const Record& record, uint64_t records) {
   key_.clear();
   for (const LabelTemplate& label : active_->all) {
-    if (label.per_source()) continue;
+    if (label.scope() == LabelScope::kInput) continue;
     label.render(batch, record, key_);
     key_ += '\0';
   }
-  auto& field_streams = source_->field_streams;
-  if (auto it = field_streams.find(key_); it != field_streams.end()) return *it->second;
+  auto& keyed_streams = source_->keyed_streams;
+  if (auto it = keyed_streams.find(key_); it != keyed_streams.end()) return *it->second;
   if (streams_.size() >= max_streams_) {
     // Not remembered: every such record is counted, and goes to its source's stream.
-    ++over_limit_;
+    over_limit_ += records;
     return source_stream(batch, record);
   }
   Stream& added = add_stream(render_labels(active_->all, batch, record));
-  field_streams.emplace(key_, &added);
+  keyed_streams.emplace(key_, &added);
   return added;
 }
 

@@ -4,7 +4,8 @@
 // increase, so Loki never refuses an entry as out of order or drops it as a duplicate
 // (a record whose time is not after its stream's last entry is sent 1 ns after it;
 // entries of a stream keep file order). At most `max_streams` label sets are kept; a
-// record that would open another loses its field-templated labels and is counted.
+// record that would open another loses its field- and file-templated labels and is
+// counted.
 // Pure apart from its own state. Thread: the output's send() thread only.
 
 #include <cstdint>
@@ -36,7 +37,7 @@ class StreamRouter {
  public:
   StreamRouter(std::vector<LabelTemplate> templates, uint64_t max_streams, uint32_t lanes);
 
-  // Call once per batch before route(): resolves what depends only on the source.
+  // Call once per batch before route(): resolves what depends only on the input and file.
   void start_batch(const Batch& batch);
   Stream& route(const Batch& batch, const Record& record);
 
@@ -47,8 +48,8 @@ class StreamRouter {
   // The label templates in force for a batch, split by what they depend on.
   struct TemplateSet {
     std::vector<LabelTemplate> all;
-    std::vector<LabelTemplate> source_only;  // `all` without {fields.*} ones
-    bool per_source = true;                  // no template reads a field
+    std::vector<LabelTemplate> source_only;  // `all` with LabelScope::kInput
+    LabelScope scope = LabelScope::kInput;   // the most specific of `all`
   };
   static TemplateSet make_set(std::vector<LabelTemplate> templates);
 
@@ -60,11 +61,15 @@ class StreamRouter {
   struct SourceState {
     TemplateSet own;                  // its labels as templates, when none are configured
     Stream* source_stream = nullptr;  // of its source-only labels, once opened
-    // Its streams by the rendered field-templated labels alone: a few bytes per record.
-    std::unordered_map<std::string, Stream*, StringHash, std::equal_to<>> field_streams;
+    // Its streams by the rendered file- and field-templated labels alone: a few bytes per
+    // record.
+    std::unordered_map<std::string, Stream*, StringHash, std::equal_to<>> keyed_streams;
   };
   // The batch's source's stream of source-only labels, opened on first use.
   Stream& source_stream(const Batch& batch, const Record& record);
+  // The stream of `record`'s file- and field-templated labels; `records` is how many
+  // records take it (counted if the stream limit sends them to the source's stream).
+  Stream& keyed_stream(const Batch& batch, const Record& record, uint64_t records);
   Stream& add_stream(const LabelPairs& labels);
 
   TemplateSet configured_;
@@ -75,7 +80,7 @@ class StreamRouter {
   std::unordered_map<std::string, SourceState, StringHash, std::equal_to<>> sources_;
   SourceState* source_ = nullptr;        // the batch's
   const TemplateSet* active_ = nullptr;  // the batch's
-  Stream* batch_stream_ = nullptr;       // when labels depend on the source only
+  Stream* batch_stream_ = nullptr;       // when no label depends on the record
   std::string source_key_;
   std::string key_;
   uint64_t over_limit_ = 0;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # File -> Loki benchmark (issue 6): logship ships a JSON corpus into loki_receiver with one
 # label set and with ten, each both without parsing (--parser none) and with the JSON
-# parser. Ten label sets without parsing come from ten inputs of `logship run`, each with
-# its own static label over a tenth of the corpus; with the parser they are templated
+# parser. Ten label sets without parsing come from the corpus split into ten files: one
+# input with a label per file (`filename={file.path}`), and ten inputs of `logship run`
+# (ten pipelines), each with its own static label; with the parser they are templated
 # from a field (`svc={fields.svc}`). Prints MB/s, the ratio to `wc -l` on the same warm
 # files, logship's CPU s/GiB, peak RSS against memory_limit, and the receiver's own
 # ceiling (bytes per receiver CPU second), so it is visibly not the bottleneck. Also runs
@@ -109,15 +110,18 @@ print(f"{name}: {size / 1e6 / wall:.0f} MB/s ({wall:.2f} s; wc -l {wc_s:.2f} s, 
 PY
 }
 
-# `logship tail` over the four files. Args: name parser [logship args...]
+# `logship tail` over the four files (or those in `case_files`). Args: name parser
+# [logship args...]
 tail_case() {
   local name=$1 parser=$2
   shift 2
+  local inputs=("${files[@]}")
+  [ -z "${case_files+x}" ] || inputs=("${case_files[@]}")
   start_receiver
   local log=$dir/time.$name
   /usr/bin/time -f "%e %U %S %M" -o "$log" "$logship" tail --from-head --parser "$parser" \
     --memory-limit "$memory_limit" --output loki \
-    --loki-url "http://127.0.0.1:$port/loki/api/v1/push" "$@" -- "${files[@]}" \
+    --loki-url "http://127.0.0.1:$port/loki/api/v1/push" "$@" -- "${inputs[@]}" \
     > /dev/null 2> "$dir/stderr.$name" || { echo "$name: logship failed:"; cat "$dir/stderr.$name"; }
   local wall user sys rss_kb
   read -r wall user sys rss_kb < "$log"
@@ -167,6 +171,9 @@ ten_inputs_case() {
 
 echo "corpus: $((bytes / 1048576)) MiB in ${#files[@]} files ($lines lines), memory_limit $memory_limit"
 tail_case one_label_set_raw none --label=job=bench
+case_files=("${ten_files[@]}")
+tail_case ten_label_sets_raw_label_per_file none --label=job=bench "--label=filename={file.path}"
+unset case_files
 ten_inputs_case ten_label_sets_raw_ten_inputs
 tail_case one_label_set_json json --label=job=bench
 tail_case ten_label_sets_json json --label=job=bench "--label=svc={fields.svc}"

@@ -30,8 +30,20 @@ TEST_CASE("templates mix literal text, input labels and parsed fields") {
   // A missing field renders empty, and Loki drops empty labels, so we leave it out.
   auto second = render_labels(*templates, batch, batch.records()[1]);
   CHECK(format_label_set(second) == R"({app="shop", job="api-x"})");
-  CHECK_FALSE((*templates)[2].per_source());
-  CHECK((*templates)[1].per_source());
+  CHECK((*templates)[2].scope() == LabelScope::kRecord);
+  CHECK((*templates)[1].scope() == LabelScope::kInput);
+}
+
+TEST_CASE("{file.path} is the path of the file a record was read from") {
+  auto templates = compile_label_templates({{"filename", "{file.path}"}, {"job", "{job}"}});
+  REQUIRE(templates);
+  CHECK((*templates)[0].scope() == LabelScope::kFile);
+  auto batch = make_batch(make_source({{"job", "api"}}, "/var/log/api.log"), {{"a"}});
+  CHECK(format_label_set(render_labels(*templates, batch, batch.records()[0])) ==
+        R"({filename="/var/log/api.log", job="api"})");
+  auto mixed = LabelTemplate::compile("x", "{fields.level}@{file.path}");
+  REQUIRE(mixed);
+  CHECK(mixed->scope() == LabelScope::kRecord);
 }
 
 TEST_CASE("malformed templates and colliding names are config errors") {
@@ -39,6 +51,9 @@ TEST_CASE("malformed templates and colliding names are config errors") {
   CHECK_FALSE(LabelTemplate::compile("x", "oops}"));
   CHECK_FALSE(LabelTemplate::compile("x", "{fields.}"));
   CHECK_FALSE(LabelTemplate::compile("x", "{a.b}"));
+  const auto unknown = LabelTemplate::compile("x", "{file.name}");
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message.find("{file.path}") != std::string::npos);
   CHECK_FALSE(compile_label_templates({{"a-b", "1"}, {"a_b", "2"}}));
 }
 

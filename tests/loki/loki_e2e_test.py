@@ -295,6 +295,29 @@ class JsonLevels500k(LokiTest):
         self.assertEqual(self.receiver.stats()["invalid_requests"], 0)
 
 
+class StreamPerFile(LokiTest):
+    def test_file_path_label_gives_each_file_its_own_stream_in_order(self):
+        counts = [3000, 2000, 1000]
+        files = []
+        for i, n in enumerate(counts):
+            files.append(self.path(f"svc{i}.log"))
+            write_json_logs(files[-1], i, n)
+        result = self.tail("--label=job=app", "--label=filename={file.path}", "--", *files)
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        entries = self.receiver.entries()
+        self.assert_exactly_once({(f, s) for f, n in enumerate(counts) for s in range(n)},
+                                 entries)
+        last_seq = {}
+        for entry in entries:
+            record = json.loads(entry["line"])
+            self.assertEqual(entry["labels"],
+                             f'{{filename="{files[record["file"]]}", job="app"}}')
+            self.assertGreater(record["seq"], last_seq.get(record["file"], -1),
+                               f"file {record['file']} out of order in its stream")
+            last_seq[record["file"]] = record["seq"]
+        self.assertEqual(self.receiver.stats()["streams"], 3)
+
+
 class FaultsThenRecovery(LokiTest):
     def test_429_then_500_then_resets_lose_and_duplicate_nothing(self):
         self.receiver.control("429 duration_ms=5000 retry_after=1\n"

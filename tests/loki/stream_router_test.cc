@@ -70,6 +70,36 @@ TEST_CASE("a field's value opens one stream per source, found again in later bat
   CHECK(router.stream_count() == 2);
 }
 
+TEST_CASE("{file.path} opens one stream per file, resolved once per batch") {
+  auto templates = compile_label_templates({{"job", "{job}"}, {"filename", "{file.path}"}});
+  REQUIRE(templates);
+  StreamRouter router(std::move(*templates), 3, 4);
+  auto a = make_batch(make_source({{"job", "x"}}, "/a.log"), {{"1"}, {"2"}});
+  auto b = make_batch(make_source({{"job", "x"}}, "/b.log"), {{"3"}});
+  auto a_again = make_batch(make_source({{"job", "x"}}, "/a.log"), {{"4"}});
+  router.start_batch(a);
+  Stream& a_stream = router.route(a, a.records()[0]);
+  CHECK(&router.route(a, a.records()[1]) == &a_stream);
+  CHECK(a_stream.labels.text == R"({filename="/a.log", job="x"})");
+  router.start_batch(b);
+  Stream& b_stream = router.route(b, b.records()[0]);
+  CHECK(b_stream.labels.text == R"({filename="/b.log", job="x"})");
+  CHECK(b_stream.lane != a_stream.lane);
+  router.start_batch(a_again);
+  CHECK(&router.route(a_again, a_again.records()[0]) == &a_stream);
+  CHECK(router.stream_count() == 2);
+
+  // Three streams are the limit: the fourth file's records lose the file label, and each
+  // is counted.
+  auto c = make_batch(make_source({{"job", "x"}}, "/c.log"), {{"5"}});
+  auto d = make_batch(make_source({{"job", "x"}}, "/d.log"), {{"6"}, {"7"}});
+  router.start_batch(c);
+  CHECK(router.route(c, c.records()[0]).labels.text == R"({filename="/c.log", job="x"})");
+  router.start_batch(d);
+  CHECK(router.route(d, d.records()[0]).labels.text == R"({job="x"})");
+  CHECK(router.records_over_stream_limit() == 2);
+}
+
 TEST_CASE("over max_streams, records lose field labels and are counted") {
   auto templates = compile_label_templates({{"job", "{job}"}, {"id", "{fields.id}"}});
   REQUIRE(templates);
