@@ -95,7 +95,12 @@ Stream& StreamRouter::keyed_stream(const Batch& batch, const Record& record, uin
 
 Stream& StreamRouter::source_stream(const Batch& batch, const Record& record) {
   if (source_->source_stream == nullptr) {
-    source_->source_stream = &add_stream(render_labels(active_->source_only, batch, record));
+    // Input labels that are all templates leave nothing: render_labels() would fall back
+    // to those labels' raw text ("{fields.level}"), so the set is Loki's minimal one.
+    const bool nothing_left = use_source_labels_ && active_->source_only.empty();
+    source_->source_stream =
+        &add_stream(nothing_left ? LabelPairs{{"job", "logship"}}
+                                 : render_labels(active_->source_only, batch, record));
   }
   return *source_->source_stream;
 }

@@ -137,5 +137,19 @@ TEST_CASE("without configured labels, input label values may template fields") {
   CHECK(router.route(plain, plain.records()[0]).labels.text == R"({job="logship"})");
 }
 
+TEST_CASE("over max_streams, input labels that are all templates fall back to job=logship") {
+  StreamRouter router({}, 1, 1);
+  auto source = [](const char* path) {
+    return loki_testing::make_source({{"filename", "{file.path}"}}, path);
+  };
+  auto a = loki_testing::make_batch(source("/a.log"), {{"1"}});
+  auto b = loki_testing::make_batch(source("/b.log"), {{"2"}});
+  router.start_batch(a);
+  CHECK(router.route(a, a.records()[0]).labels.text == R"({filename="/a.log"})");
+  router.start_batch(b);
+  CHECK(router.route(b, b.records()[0]).labels.text == R"({job="logship"})");
+  CHECK(router.records_over_stream_limit() == 1);
+}
+
 }  // namespace
 }  // namespace logship
