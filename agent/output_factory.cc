@@ -1,5 +1,6 @@
 #include "agent/output_factory.h"
 
+#include <algorithm>
 #include <string>
 #include <variant>
 
@@ -83,7 +84,21 @@ struct OutputBuilder {
                               {{"output", name}, {"what", what}, {"error", message}});
             },
         .latency = observe_into(context.request_seconds)};
-    auto output = KafkaOutput::create(settings, *context.budget, std::move(events));
+    // Every input of this output runs its own producer (README: Memory): say so when their
+    // estimated working memory cannot fit in their shares of the budget.
+    const uint64_t share = context.budget->limit() / std::max<uint32_t>(context.instances, 1);
+    if (context.instances > 1 && producer_working_bytes(settings) > share / 2) {
+      agent_log().log(LogLevel::kWarn,
+                      "kafka output: each input runs its own producer, and their working "
+                      "memory may exceed memory_limit; raise it, or read the files through "
+                      "fewer inputs",
+                      {{"output", config.name},
+                       {"inputs", context.instances},
+                       {"producer_working_bytes", producer_working_bytes(settings)},
+                       {"memory_limit", context.budget->limit()}});
+    }
+    auto output = KafkaOutput::create(settings, *context.budget, std::move(events),
+                                      context.instances, context.stop);
     if (!output) return std::unexpected(output.error());
     return std::unique_ptr<Output>(std::move(*output));
   }

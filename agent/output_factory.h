@@ -5,6 +5,7 @@
 // outage of hours writes a line per repeat interval with a count, not one per attempt.
 
 #include <memory>
+#include <stop_token>
 
 #include "agent/config.h"
 #include "agent/memory_budget.h"
@@ -16,6 +17,11 @@ namespace logship {
 
 struct OutputContext {
   MemoryBudget* budget = nullptr;
+  // How many instances of this output run: one per input it serves (a pipeline each).
+  // What an output reserves from the budget up front is split between them.
+  uint32_t instances = 1;
+  // Ends a wait for budget at start (a reload while the inputs hold it).
+  std::stop_token stop;
   int stdout_fd = 1;
   // Where request latencies go (the output's series); null: not measured.
   std::shared_ptr<Histogram> request_seconds;

@@ -156,9 +156,12 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
     std::shared_ptr<LokiStats> loki_stats;
   };
   std::vector<Starting> starting;
+  std::map<std::string, uint32_t> inputs_per_output;
+  for (const auto& plan : plans) ++inputs_per_output[plan.output.name];
   for (auto& plan : plans) {
     if (kept.contains(plan.key)) continue;
-    OutputContext context{.budget = &budget_};
+    OutputContext context{
+        .budget = &budget_, .instances = inputs_per_output[plan.output.name], .stop = stop_};
     if (metrics_) context.request_seconds = metrics_->output(plan.output.name).request_duration;
     if (std::holds_alternative<LokiOutputConfig>(plan.output.settings)) {
       context.loki_stats = std::make_shared<LokiStats>();

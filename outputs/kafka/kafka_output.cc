@@ -62,16 +62,20 @@ KafkaOutput::KafkaOutput(const KafkaOutputConfig& config, TopicTemplate topic, K
       reports_(nullptr, rd_kafka_queue_destroy) {}
 
 Result<std::unique_ptr<KafkaOutput>> KafkaOutput::create(const KafkaOutputConfig& config,
-                                                         MemoryBudget& budget, KafkaEvents events) {
+                                                         MemoryBudget& budget, KafkaEvents events,
+                                                         uint32_t instances, std::stop_token stop) {
   auto topic = TopicTemplate::compile(config.topic);
   if (!topic) return std::unexpected(topic.error());
   // Never reserve more than half the budget, or the inputs could not read at all. The
   // default is a quarter: at an eighth, the messages in flight to a local cluster were too
-  // few to keep its brokers busy (half the throughput, with the same CPU per byte).
-  uint64_t buffer = config.buffer_bytes.value_or(std::max<uint64_t>(budget.limit() / 4, 1 << 20));
-  buffer = std::min(buffer, budget.limit() / 2);
-  const uint64_t reserved = std::min(buffer + producer_working_bytes(config), budget.limit() / 2);
-  auto lease = budget.acquire(reserved, std::stop_token());
+  // few to keep its brokers busy (half the throughput, with the same CPU per byte). Each
+  // instance takes its share: whole reservations for every input of one output used to
+  // add up past the budget, and the instance that found none left waited for it forever.
+  const uint64_t share = budget.limit() / std::max<uint32_t>(instances, 1);
+  uint64_t buffer = config.buffer_bytes.value_or(std::max<uint64_t>(share / 4, 1 << 20));
+  buffer = std::min(buffer, share / 2);
+  const uint64_t reserved = std::min(buffer + producer_working_bytes(config), share / 2);
+  auto lease = budget.acquire(reserved, stop);
   if (!lease) return make_error(ErrorCode::kShutdown, "kafka output: no memory budget");
   std::unique_ptr<KafkaOutput> output(
       new KafkaOutput(config, std::move(*topic), std::move(events), std::move(*lease), buffer));

@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -62,8 +63,12 @@ struct KafkaEvents {
 
 class KafkaOutput final : public Output {
  public:
+  // `instances`: how many KafkaOutputs of this config run, one per input it serves; each
+  // reserves its share of the budget (see README, Memory), waiting for it until `stop`.
   static Result<std::unique_ptr<KafkaOutput>> create(const KafkaOutputConfig& config,
-                                                     MemoryBudget& budget, KafkaEvents events);
+                                                     MemoryBudget& budget, KafkaEvents events,
+                                                     uint32_t instances = 1,
+                                                     std::stop_token stop = {});
   KafkaOutput(const KafkaOutput&) = delete;
   KafkaOutput& operator=(const KafkaOutput&) = delete;
   // Purges what is still queued: those batches are reported dropped, never delivered.

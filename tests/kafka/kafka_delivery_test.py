@@ -11,7 +11,7 @@ import kafka_harness as h
 
 
 class DeliveryTest(h.KafkaTest):
-    topics = (("logs", 6), ("big", 12), ("zstd", 3))
+    topics = (("logs", 6), ("big", 12), ("zstd", 3), ("multi", 4))
 
     def test_lines_from_four_files_arrive_once_in_file_order_byte_for_byte(self):
         files, expected = [], []
@@ -40,6 +40,34 @@ class DeliveryTest(h.KafkaTest):
         self.assertEqual(h.stop_logship(proc), 0, self.log_text())
         self.assert_all_arrived(h.consume(self.kafka.bootstrap, "zstd", len(lines)), lines)
         self.assert_codec("zstd", "zstd", len(lines))
+
+    def test_eight_inputs_of_one_output_share_the_budget_and_ship_every_line(self):
+        # Each input runs its own producer, which reserves budget up front. Whole
+        # reservations for eight used to add up past memory_limit: the fourth waited for
+        # budget forever, before anything was read, and SIGTERM could not stop it.
+        paths, expected = [], []
+        for file_id in range(8):
+            lines = h.make_lines(file_id, 2_000)
+            h.write_lines(self.path(f"in{file_id}.log"), lines)
+            paths.append(self.path(f"in{file_id}.log"))
+            expected += lines
+        data = self.path("data")
+        config = h.write_config(self.path("logship.toml"), data, paths[:1], self.kafka.bootstrap,
+                                "multi", memory_limit="64MiB")
+        with open(config) as f:
+            text = f.read()
+        more_inputs = "".join(f'[[inputs]]\nname = "in{i}"\npaths = ["{paths[i]}"]\n'
+                              f'start_at = "head"\n' for i in range(1, 8))
+        with open(config, "w") as f:
+            f.write(text.replace("[[outputs]]", more_inputs + "[[outputs]]"))
+        proc = self.logship(["run", "-c", config])
+        self.wait_produced("multi", len(expected), 60, proc)
+        self.assertEqual(h.stop_logship(proc), 0, self.log_text())
+        self.assert_all_arrived(h.consume(self.kafka.bootstrap, "multi", len(expected)),
+                                expected)
+        # Three brokers: ~3 MiB of producer working memory each, eight times over, does
+        # not fit in half of 64 MiB, and the operator is told.
+        self.assertIn("each input runs its own producer", self.log_text())
 
     def assert_codec(self, topic, codec, count):
         """At least 99% of `count` messages of `topic` sit in record batches of `codec`."""
