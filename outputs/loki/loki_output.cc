@@ -107,12 +107,18 @@ LokiOutput::LokiOutput(LokiOutputConfig config, std::vector<LabelTemplate> templ
       stats_(stats ? std::move(stats) : std::make_shared<LokiStats>()),
       events_(std::move(events)),
       router_(std::move(templates), static_cast<uint64_t>(config_.max_streams),
-              static_cast<uint32_t>(config_.max_concurrent_requests)) {
-  std::random_device seeds;
-  for (int64_t i = 0; i < config_.max_concurrent_requests; ++i) {
-    lanes_.push_back(std::make_unique<RequestLane>(
-        LaneShared{config_, *stats_, gate_, events_, budget}, transports(), seeds()));
+              static_cast<uint32_t>(config_.max_concurrent_requests)),
+      transports_(transports),
+      budget_(budget),
+      lanes_(static_cast<size_t>(config_.max_concurrent_requests)) {}
+
+RequestLane& LokiOutput::started_lane(uint32_t index) {
+  std::unique_ptr<RequestLane>& slot = lanes_[index];
+  if (!slot) {
+    slot = std::make_unique<RequestLane>(LaneShared{config_, *stats_, gate_, events_, budget_},
+                                         transports_(), std::random_device()());
   }
+  return *slot;
 }
 
 LokiOutput::~LokiOutput() {
@@ -132,7 +138,7 @@ Result<void> LokiOutput::send(Batch batch, std::stop_token stop) {
   std::unique_lock<std::mutex> held;
   for (const Record& record : records.records()) {
     Stream& stream = router_.route(records, record);
-    RequestLane* lane = lanes_[stream.lane].get();
+    RequestLane* lane = &started_lane(stream.lane);
     if (lane != held_lane) {
       if (held.owns_lock()) held.unlock();
       held = lane->lock();
@@ -163,7 +169,9 @@ OutputCounters LokiOutput::counters() const {
 }
 
 bool LokiOutput::drain(std::chrono::steady_clock::time_point deadline) {
-  for (auto& lane : lanes_) lane->flush();
+  for (auto& started : lanes_) {
+    if (started) started->flush();
+  }
   return unsettled_.wait_for_zero(deadline);
 }
 

@@ -2,11 +2,12 @@
 // LokiOutput: ships batches to Loki's push API. send() (the pipeline's output thread)
 // routes each record to its stream (StreamRouter), gives it a per-stream increasing
 // timestamp and appends it to the open request of the stream's lane; lanes send and
-// retry on their own threads (RequestLane). A batch is settled once every request that
-// carries part of it is delivered (kDelivered) or refused for good (kRejected). Retries
-// have no time limit: a down Loki blocks send(), which pauses the inputs.
+// retry on their own threads (RequestLane), each started when a stream first needs it. A batch is
+// settled once every request that carries part of it is delivered (kDelivered) or refused for good
+// (kRejected). Retries have no time limit: a down Loki blocks send(), which pauses the inputs.
 // Thread: send()/drain() from the output thread; destroyed after the last of them.
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -43,6 +44,10 @@ class LokiOutput final : public Output {
   const LokiStats& stats() const { return *stats_; }
 
  private:
+  // Lane `index`, started on first use: an output of one stream runs one lane, not
+  // `max_concurrent_requests` idle threads and their stacks.
+  RequestLane& started_lane(uint32_t index);
+
   const LokiOutputConfig config_;
   // Shared with the agent, which reads the counters after the output is gone.
   std::shared_ptr<LokiStats> stats_;
@@ -50,7 +55,9 @@ class LokiOutput final : public Output {
   UnsettledCount unsettled_;
   RetryGate gate_;
   StreamRouter router_;
-  std::vector<std::unique_ptr<RequestLane>> lanes_;  // last: stopped first
+  const TransportFactory transports_;
+  MemoryBudget* const budget_;
+  std::vector<std::unique_ptr<RequestLane>> lanes_;  // null until used; last: stopped first
 };
 
 // The request headers for a config (Content-Type, auth, tenant). The bearer token is
