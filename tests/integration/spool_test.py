@@ -6,6 +6,7 @@ while spooled, a kill in the middle of writing a segment, and a SIGKILL just aft
 was created and renamed away during a pause lose nothing. With a tiny spool the oldest spooled lines are dropped and the
 dropped-lines counter equals exactly the lines missing from the output."""
 
+import collections
 import glob
 import os
 import resource
@@ -156,6 +157,35 @@ type = "stdout"
                 continue
         return False
 
+    def wait_for_output(self, agent, written, expected, what):
+        """Waits up to 120 s for `expected` lines in out.txt. On a timeout, stops the agent and
+        fails with what a loss or a stall needs to be told apart: the lines of each generation
+        that arrived, the spool's segments and counters, and the end of the agent's log."""
+        try:
+            harness.wait_until(lambda: len(self.output_lines("out.txt")) >= expected, 120, what)
+        except AssertionError as timeout:
+            got = collections.Counter(line.split(b" ", 1)[0]
+                                      for line in self.output_lines("out.txt"))
+            per_generation = ", ".join(f"{gen}: {got[b'%d' % gen]}/{len(lines)}"
+                                       for gen, lines in enumerate(written))
+            try:
+                counters = {name: value for name, value in self.metrics().items()
+                            if name.startswith(("logship_spool", "logship_input_pause",
+                                                "logship_memory_degradation"))}
+            except OSError as error:
+                counters = f"unavailable ({error})"
+            agent.send_signal(signal.SIGTERM)
+            try:
+                agent.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                agent.kill()
+                agent.wait()
+            log = agent.stderr.read().decode(errors="replace")[-3000:]
+            raise AssertionError(
+                f"{timeout}\nlines per generation (arrived/written): {per_generation}\n"
+                f"spool: {sorted(os.path.basename(f) for f in self.spool_files())}\n"
+                f"counters: {counters}\nagent log (end):\n{log}") from None
+
     def output_lines(self, *names):
         lines = []
         for name in names:
@@ -214,8 +244,7 @@ type = "stdout"
         with open(self.log, "ab") as f:
             f.write(b"".join(written[-1]))
         expected = sum(len(lines) for lines in written)
-        harness.wait_until(lambda: len(self.output_lines("out.txt")) >= expected, 120,
-                           f"{expected} lines after the output resumed")
+        self.wait_for_output(agent, written, expected, f"{expected} lines after the output resumed")
         self.stop_once_the_spool_is_empty(agent)
         got = self.output_lines("out.txt")
         self.assertEqual(len(got), expected, "duplicates shipped")
@@ -297,8 +326,8 @@ type = "stdout"
 
         os.kill(reader.pid, signal.SIGCONT)
         expected = sum(len(lines) for lines in written)
-        harness.wait_until(lambda: len(self.output_lines("out.txt")) >= expected - dropped,
-                           120, f"{expected - dropped} lines after the output resumed")
+        self.wait_for_output(agent, written, expected - dropped,
+                             f"{expected - dropped} lines after the output resumed")
         self.stop_once_the_spool_is_empty(agent)
         got = self.output_lines("out.txt")
         self.assertEqual(len(got), len(set(got)), "duplicates shipped")
