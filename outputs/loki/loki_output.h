@@ -2,9 +2,10 @@
 // LokiOutput: ships batches to Loki's push API. send() (the pipeline's output thread)
 // routes each record to its stream (StreamRouter), gives it a per-stream increasing
 // timestamp and appends it to the open request of the stream's lane; lanes send and
-// retry on their own threads (RequestLane), each started when a stream first needs it. A batch is
-// settled once every request that carries part of it is delivered (kDelivered) or refused for good
-// (kRejected). Retries have no time limit: a down Loki blocks send(), which pauses the inputs.
+// retry on their own threads (RequestLane), each started when a stream first needs it. A
+// batch is settled once every request that carries part of it is delivered (kDelivered) or
+// refused for good (kRejected). Retries have no time limit: a down Loki blocks send(), which
+// pauses the inputs.
 // Thread: send()/drain() from the output thread; destroyed after the last of them.
 
 #include <functional>
