@@ -105,10 +105,18 @@ class MockCluster {
   bool ok() const { return cluster_ != nullptr; }
   const char* bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_.get()); }
 
+  // Leaders take turns over the replicas (brokers 1..replication), as a balanced cluster's
+  // preferred leaders do; the mock alone picks one at random per partition, so a run could
+  // put four of six partitions on one broker and the next spread them evenly.
   std::string create_topic(const std::string& name, int partitions) {
     int replication = brokers_ < 3 ? brokers_ : 3;
-    return answer(
-        rd_kafka_mock_topic_create(cluster_.get(), name.c_str(), partitions, replication));
+    auto created =
+        rd_kafka_mock_topic_create(cluster_.get(), name.c_str(), partitions, replication);
+    for (int partition = 0; partition < partitions && !created; ++partition) {
+      created = rd_kafka_mock_partition_set_leader(cluster_.get(), name.c_str(), partition,
+                                                   partition % replication + 1);
+    }
+    return answer(created);
   }
 
   // One command line in, one answer line out.
