@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """file -> Kafka benchmark: `logship run` ships a JSON corpus to the mock cluster (3 brokers,
-a 6-partition topic per run) with compression "none" and then "zstd", and reports for each:
+a 6-partition topic per run, leaders spread two per broker) with compression "none" and then "zstd", and reports for each:
 MB/s and lines/s (against `wc -l` on the same warm file, same run), the agent's CPU s/GiB,
 its peak RSS against memory_limit, and the mock cluster's own CPU over the run (so it is
 known not to be the bottleneck). Not run by ctest.
@@ -61,7 +61,7 @@ def wc_lines(corpus):
 
 
 def start_mock(mock, topics):
-    args = [mock, "--brokers", "3"]
+    args = [mock, "--brokers", "3", "--spread-leaders"]
     for topic in topics:
         args += ["--topic", topic, "--partitions", "6"]
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -12,7 +12,11 @@
 //   rtt ID MS                      add MS of latency to broker ID's responses
 //   quit                           exit (EOF on stdin does the same)
 //
-// Usage: mock_kafka --brokers N [--topic T --partitions P]...
+// Usage: mock_kafka --brokers N [--spread-leaders] [--topic T --partitions P]...
+//   --spread-leaders: partition p's leader is broker p % replicas + 1, as a balanced
+//   cluster's preferred leaders would be, instead of the mock's random pick (the benchmark
+//   uses it so runs are comparable). Each leader change is a round trip to the mock's
+//   thread that can take a second, so tests, which need no fixed layout, go without it.
 // Note: librdkafka 2.0.2's mock broker keeps only the newest ~5 MiB of each partition.
 // Thread: main reads commands; librdkafka's mock threads serve the protocol.
 
@@ -41,6 +45,7 @@ struct TopicSpec {
 
 struct Options {
   int brokers = 1;
+  bool spread_leaders = false;
   std::vector<TopicSpec> topics;
 };
 
@@ -64,6 +69,10 @@ std::optional<Options> parse_args(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
+    if (arg == "--spread-leaders") {
+      options.spread_leaders = true;
+      continue;
+    }
     if (i + 1 >= argc) return std::nullopt;
     std::string_view value = argv[++i];
     if (arg == "--brokers") {
@@ -95,24 +104,23 @@ std::optional<rd_kafka_resp_err_t> error_by_name(std::string_view name) {
 
 class MockCluster {
  public:
-  MockCluster(std::unique_ptr<rd_kafka_t, KafkaDeleter> handle, int brokers)
+  MockCluster(std::unique_ptr<rd_kafka_t, KafkaDeleter> handle, int brokers, bool spread_leaders)
       : handle_(std::move(handle)),
         cluster_(rd_kafka_mock_cluster_new(handle_.get(), brokers)),
-        brokers_(brokers) {}
+        brokers_(brokers),
+        spread_leaders_(spread_leaders) {}
   // The cluster must go before the handle it was created on.
   ~MockCluster() { cluster_.reset(); }
 
   bool ok() const { return cluster_ != nullptr; }
   const char* bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_.get()); }
 
-  // Leaders take turns over the replicas (brokers 1..replication), as a balanced cluster's
-  // preferred leaders do; the mock alone picks one at random per partition, so a run could
-  // put four of six partitions on one broker and the next spread them evenly.
+  // With spread_leaders, leaders take turns over the replicas (brokers 1..replication).
   std::string create_topic(const std::string& name, int partitions) {
     int replication = brokers_ < 3 ? brokers_ : 3;
     auto created =
         rd_kafka_mock_topic_create(cluster_.get(), name.c_str(), partitions, replication);
-    for (int partition = 0; partition < partitions && !created; ++partition) {
+    for (int partition = 0; spread_leaders_ && partition < partitions && !created; ++partition) {
       created = rd_kafka_mock_partition_set_leader(cluster_.get(), name.c_str(), partition,
                                                    partition % replication + 1);
     }
@@ -173,6 +181,7 @@ class MockCluster {
   std::unique_ptr<rd_kafka_t, KafkaDeleter> handle_;
   std::unique_ptr<rd_kafka_mock_cluster_t, MockDeleter> cluster_;
   int brokers_;
+  bool spread_leaders_;
 };
 
 std::unique_ptr<rd_kafka_t, KafkaDeleter> make_handle() {
@@ -193,12 +202,12 @@ std::unique_ptr<rd_kafka_t, KafkaDeleter> make_handle() {
 int main(int argc, char** argv) {
   auto options = parse_args(argc, argv);
   if (!options) {
-    std::cerr << "usage: mock_kafka --brokers N [--topic T --partitions P]...\n";
+    std::cerr << "usage: mock_kafka --brokers N [--spread-leaders] [--topic T --partitions P]...\n";
     return 2;
   }
   auto handle = make_handle();
   if (!handle) return 1;
-  MockCluster cluster(std::move(handle), options->brokers);
+  MockCluster cluster(std::move(handle), options->brokers, options->spread_leaders);
   if (!cluster.ok()) {
     std::cerr << "mock_kafka: rd_kafka_mock_cluster_new failed\n";
     return 1;
