@@ -1,9 +1,57 @@
 // logship: entry point. Everything else lives behind run_cli().
 #include <malloc.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <fstream>
+#include <string>
 
 #include "agent/cli.h"
 
+namespace {
+
+// Where the host hands out transparent huge pages only on request (`madvise`, the default
+// of most distributions), starts this program again, once, with glibc's malloc asking for
+// them (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, read only at process start). The agent's
+// heap is touched a batch buffer and a Kafka message at a time; on 4 KiB pages every first
+// touch is a page fault, and shipping 1 GiB to Kafka took about 25,000 of them: 20% of its
+// CPU on this VM (2.39 -> 1.89 CPU s/GiB with huge pages, peak RSS about 1 MiB higher).
+// An operator's own GLIBC_TUNABLES setting of glibc.malloc.hugetlb is left alone, so
+// `GLIBC_TUNABLES=glibc.malloc.hugetlb=0` turns this off. If anything fails, the agent
+// simply runs on as it is. Sanitizer builds replace malloc: nothing to ask for there.
+void restart_with_huge_page_heap(char** argv) {
+#if !defined(__SANITIZE_ADDRESS__)
+  constexpr const char* kTunable = "glibc.malloc.hugetlb";
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && std::string(tunables).find(kTunable) != std::string::npos) return;
+  std::string mode;
+  std::getline(std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled"), mode);
+  // "always" gives huge pages without asking, "never" refuses them.
+  if (mode.find("[madvise]") == std::string::npos) return;
+  // The binary's own path rather than /proc/self/exe, which would rename the process "exe".
+  char self[PATH_MAX];
+  const ssize_t length = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (length <= 0) return;
+  self[length] = '\0';
+  std::string value = std::string(kTunable) + "=1";
+  if (tunables != nullptr && *tunables != '\0') value = std::string(tunables) + ":" + value;
+  if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+  execv(self, argv);  // returns only on failure (say, the binary was replaced meanwhile)
+  if (tunables != nullptr) {
+    setenv("GLIBC_TUNABLES", tunables, 1);
+  } else {
+    unsetenv("GLIBC_TUNABLES");
+  }
+#else
+  (void)argv;
+#endif
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  restart_with_huge_page_heap(argv);
   // One malloc arena: glibc reserves 64 MiB of address space per extra arena, which
   // would make the agent's footprint under `ulimit -v` / `prlimit --as` many times its
   // real use. Allocations are per batch, not per record, so the shared arena's lock is
