@@ -60,7 +60,7 @@ fetch_source() {
 
 # Our patch to librdkafka's producer (see packaging/patches/README.md); a change to it
 # rebuilds the archive, as the stamp next to it records which patch it was built with.
-rdkafka_patch="$repo_root/packaging/patches/librdkafka-per-message-locks.patch"
+rdkafka_patch="$repo_root/packaging/patches/librdkafka-per-message-costs.patch"
 rdkafka_stamp="$rdkafka_prefix/patch.sha256"
 patch_sum=$(sha256sum "$rdkafka_patch" | cut -d' ' -f1)
 if [ ! -f "$rdkafka_prefix/lib/librdkafka.a" ] || [ "$(cat "$rdkafka_stamp" 2>/dev/null)" != "$patch_sum" ]; then
