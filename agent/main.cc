@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "agent/cli.h"
 
@@ -20,11 +22,13 @@ namespace {
 // An operator's own GLIBC_TUNABLES setting of glibc.malloc.hugetlb is left alone, so
 // `GLIBC_TUNABLES=glibc.malloc.hugetlb=0` turns this off. If anything fails, the agent
 // simply runs on as it is. Sanitizer builds replace malloc: nothing to ask for there.
-void restart_with_huge_page_heap(char** argv) {
 #if !defined(__SANITIZE_ADDRESS__)
-  constexpr const char* kTunable = "glibc.malloc.hugetlb";
+void restart_with_huge_page_heap(char** argv) {
+  constexpr std::string_view kTunable = "glibc.malloc.hugetlb";
   const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (tunables != nullptr && std::string(tunables).find(kTunable) != std::string::npos) return;
+  if (tunables != nullptr && std::string_view(tunables).find(kTunable) != std::string_view::npos) {
+    return;
+  }
   std::string mode;
   std::getline(std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled"), mode);
   // "always" gives huge pages without asking, "never" refuses them.
@@ -34,24 +38,27 @@ void restart_with_huge_page_heap(char** argv) {
   const ssize_t length = readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (length <= 0) return;
   self[length] = '\0';
-  std::string value = std::string(kTunable) + "=1";
-  if (tunables != nullptr && *tunables != '\0') value = std::string(tunables) + ":" + value;
-  if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
-  execv(self, argv);  // returns only on failure (say, the binary was replaced meanwhile)
-  if (tunables != nullptr) {
-    setenv("GLIBC_TUNABLES", tunables, 1);
-  } else {
-    unsetenv("GLIBC_TUNABLES");
+  // The new program's environment: ours, with the tunable added to GLIBC_TUNABLES. Ours is
+  // left as it is, in case the exec fails.
+  std::string setting = "GLIBC_TUNABLES=" + std::string(kTunable) + "=1";
+  if (tunables != nullptr && *tunables != '\0') setting += std::string(":") + tunables;
+  std::vector<char*> environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (std::string_view(*entry).starts_with("GLIBC_TUNABLES=")) continue;
+    environment.push_back(*entry);
   }
-#else
-  (void)argv;
-#endif
+  environment.push_back(setting.data());
+  environment.push_back(nullptr);
+  execve(self, argv, environment.data());  // returns only on failure (binary replaced, say)
 }
+#endif
 
 }  // namespace
 
 int main(int argc, char** argv) {
+#if !defined(__SANITIZE_ADDRESS__)
   restart_with_huge_page_heap(argv);
+#endif
   // One malloc arena: glibc reserves 64 MiB of address space per extra arena, which
   // would make the agent's footprint under `ulimit -v` / `prlimit --as` many times its
   // real use. Allocations are per batch, not per record, so the shared arena's lock is

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """file -> Kafka benchmark: `logship run` ships a JSON corpus to the mock cluster (3 brokers,
-a 6-partition topic per run, leaders spread two per broker) with compression "none" and then "zstd", and reports for each:
-MB/s and lines/s (against `wc -l` on the same warm file, same run), the agent's CPU s/GiB,
-its peak RSS against memory_limit, and the mock cluster's own CPU over the run (so it is
-known not to be the bottleneck). Not run by ctest.
+a 6-partition topic per run, leaders spread two per broker) with compression "none" and then
+"zstd", and reports for each: MB/s and lines/s (against `wc -l` on the same warm file, same
+run), the agent's CPU s/GiB, its peak RSS against memory_limit, and the mock cluster's own
+CPU over the run (so it is known not to be the bottleneck). Not run by ctest.
 
 A run ends when the partitions' high watermarks hold every line (the mock keeps only the
 newest ~5 MiB per partition, so lines are counted, not read back), then logship gets
