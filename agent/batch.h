@@ -40,6 +40,10 @@ struct Record {
   Slice line;            // without the line terminator
   uint64_t file_offset;  // where the line starts in its file
   uint32_t file_bytes;   // bytes the record covers in the file (line, \r, \n)
+  // Lines of the file this record accounts for in the ledger: 1 for a line, N for a
+  // multi-line record of N lines, 1 on the first piece of a line split at max_line_bytes
+  // and 0 on the pieces after it.
+  uint32_t lines = 1;
   int64_t timestamp_ns;  // parsed from the line, else the time it was read
   uint32_t fields_begin = 0;
   uint32_t fields_count = 0;
@@ -100,7 +104,11 @@ class Batch {
   std::vector<Record>& mutable_records() { return records_; }
   std::vector<Field>& mutable_fields() { return fields_; }
 
-  void settle(Fate fate) { ack_.settle(fate); }
+  void settle(Fate fate, std::string_view reason = kRejectedOther) { ack_.settle(fate, reason); }
+  // Some lines refused for good (counted by reason), the rest delivered (AckHandle).
+  void settle_partly(std::span<const Rejection> rejected) { ack_.settle_partly(rejected); }
+  // The file lines this batch accounts for (its records' `lines`).
+  uint64_t lines() const { return ack_.lines(); }
   // Charges more of the memory budget to this batch's lease (see MemoryLease::grow).
   void charge(uint64_t bytes) { lease_.grow(bytes); }
 

@@ -1,6 +1,7 @@
 #include "inputs/file/framer.h"
 
 #include <cstring>
+#include <utility>
 
 namespace logship {
 
@@ -9,12 +10,16 @@ size_t Framer::frame(std::string_view buffer, uint32_t buffer_begin, uint64_t fi
   const char* data = buffer.data();
   const size_t size = buffer.size();
   size_t pos = 0;
+  // A line is counted on its first record: the pieces after it of a split line count 0.
   auto emit = [&](size_t begin, size_t content_end, size_t consumed_end) {
+    const uint32_t lines = continuing_split_line_ ? 0 : 1;
+    counts_.lines += lines;
     out.push_back(Record{
         .line = {static_cast<uint32_t>(buffer_begin + begin),
                  static_cast<uint32_t>(content_end - begin)},
         .file_offset = file_offset + begin,
         .file_bytes = static_cast<uint32_t>(consumed_end - begin),
+        .lines = lines,
         .timestamp_ns = timestamp_ns,
     });
   };
@@ -57,7 +62,6 @@ size_t Framer::frame(std::string_view buffer, uint32_t buffer_begin, uint64_t fi
       continue;
     }
     emit(pos, content_end, line_end + 1);
-    ++counts_.lines;
     continuing_split_line_ = false;
     pos = line_end + 1;
   }
@@ -66,15 +70,16 @@ size_t Framer::frame(std::string_view buffer, uint32_t buffer_begin, uint64_t fi
 
 void Framer::flush(std::string_view remainder, uint32_t buffer_begin, uint64_t file_offset,
                    int64_t timestamp_ns, std::vector<Record>& out) {
-  continuing_split_line_ = false;
+  const uint32_t lines = std::exchange(continuing_split_line_, false) ? 0 : 1;
   if (remainder.empty()) return;
   out.push_back(Record{
       .line = {buffer_begin, static_cast<uint32_t>(remainder.size())},
       .file_offset = file_offset,
       .file_bytes = static_cast<uint32_t>(remainder.size()),
+      .lines = lines,
       .timestamp_ns = timestamp_ns,
   });
-  ++counts_.lines;
+  counts_.lines += lines;
 }
 
 }  // namespace logship

@@ -205,6 +205,7 @@ Batch Tailer::make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryL
                          bool final) {
   uint64_t end_offset = read_offset_ - carry_.size();
   std::vector<Field> fields;
+  const uint64_t filtered_before = parse_stats_.dropped_lines;
   if (parser_ && !parser_->passthrough()) {
     const BatchParts parts{buffer, records, fields};
     parser_->parse(parts, parse_stats_);
@@ -212,7 +213,10 @@ Batch Tailer::make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryL
     end_offset = parser_->ack_end(end_offset);
   }
   handed_out_offset_ = end_offset;
-  AckHandle ack(tracker_, tracker_->register_batch(end_offset));
+  uint64_t lines = 0;
+  for (const Record& record : records) lines += record.lines;
+  if (options_.ledger) options_.ledger->read(lines, parse_stats_.dropped_lines - filtered_before);
+  AckHandle ack(tracker_, tracker_->register_batch(end_offset), options_.ledger, lines);
   const uint64_t charged = lease.bytes();
   Batch batch(source_, std::move(buffer), std::move(records), std::move(lease), std::move(ack));
   batch.mutable_fields() = std::move(fields);

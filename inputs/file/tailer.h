@@ -14,6 +14,7 @@
 #include <string>
 
 #include "agent/batch.h"
+#include "agent/ledger.h"
 #include "agent/offset_tracker.h"
 #include "agent/result.h"
 #include "agent/unique_fd.h"
@@ -34,6 +35,9 @@ struct TailerOptions {
   size_t chunk_bytes = 256 * 1024;
   // Each tailer parses its batches with its own copy; nullopt ships lines as framed.
   std::optional<FileParser> parser;
+  // The pipeline's account of lines (null: not counted): each batch's lines are counted
+  // read when it is made, and settled through its ack handle.
+  std::shared_ptr<Ledger> ledger;
 };
 
 class Tailer {

@@ -155,6 +155,7 @@ void FileParser::emit(const AssembledRecord& record) {
   Record out{};
   out.file_offset = record.file_offset;
   out.file_bytes = static_cast<uint32_t>(record.end_offset - record.file_offset);
+  out.lines = record.lines;
   out.timestamp_ns = record.container_time_ns.value_or(record.read_time_ns);
   out.line = record.in_buffer ? *record.in_buffer : to_extra(record.text);
   out.parse_failed = record.decode_failed || !parse_fields(record.text);
@@ -172,6 +173,7 @@ void FileParser::emit(const AssembledRecord& record) {
     if (!processing_.empty()) {
       if (!processing_.keep(fields_)) {
         ++stats_->dropped;
+        stats_->dropped_lines += record.lines;
         return;
       }
       processing_.apply(fields_);

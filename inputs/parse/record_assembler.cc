@@ -58,7 +58,8 @@ void RecordAssembler::push(std::string_view buffer, const Record& line, RecordSi
                line.timestamp_ns,
                std::nullopt,
                {},
-               false});
+               false,
+               line.lines});
     return;
   }
   const auto piece = decode(buffer, line);
@@ -76,7 +77,8 @@ void RecordAssembler::push(std::string_view buffer, const Record& line, RecordSi
                         line.timestamp_ns,
                         std::nullopt,
                         {},
-                        true};
+                        true,
+                        line.lines};
     sink.emit(raw);
     return;
   }
@@ -97,7 +99,7 @@ void RecordAssembler::join_partial(std::string_view buffer, const Piece& piece, 
     if (!piece.partial && multiline_.mode == MultilineMode::kOff) {
       // The common case, a whole line with nothing held: out as it is, nothing copied.
       sink.emit({piece.text, piece.slice, line.file_offset, line.end_offset(), line.timestamp_ns,
-                 piece.container_time_ns, piece.stream, false});
+                 piece.container_time_ns, piece.stream, false, line.lines});
       return;
     }
     if (!piece.partial) {
@@ -111,6 +113,7 @@ void RecordAssembler::join_partial(std::string_view buffer, const Piece& piece, 
     append(buffer, slot, {}, piece.text);
     slot.end_offset = line.end_offset();
     slot.last_read_ns = line.timestamp_ns;
+    slot.source_lines += line.lines;
     ++stats.partials_joined;
   }
   const bool too_long = slot.size() >= max_line_bytes_;
@@ -136,6 +139,7 @@ void RecordAssembler::add_line(std::string_view buffer, Pending&& line, RecordSi
       record_.end_offset = line.end_offset;
       record_.last_read_ns = line.last_read_ns;
       ++record_.lines;
+      record_.source_lines += line.source_lines;
       ++stats.multiline_joined;
       return;
     }
@@ -154,12 +158,14 @@ void RecordAssembler::emit(std::string_view buffer, Pending& pending, RecordSink
                       pending.read_time_ns,
                       pending.container_time_ns,
                       pending.stream,
-                      false};
+                      false,
+                      pending.source_lines};
   sink.emit(out);
   pending.active = false;
   pending.slice.reset();
   pending.text.clear();
   pending.lines = 0;
+  pending.source_lines = 0;
 }
 
 void RecordAssembler::start(Pending& pending, const Piece& piece, const Record& line) {
@@ -177,6 +183,7 @@ void RecordAssembler::start(Pending& pending, const Piece& piece, const Record& 
   pending.last_read_ns = line.timestamp_ns;
   pending.container_time_ns = piece.container_time_ns;
   pending.lines = 1;
+  pending.source_lines = line.lines;
 }
 
 void RecordAssembler::append(std::string_view buffer, Pending& pending, std::string_view separator,

@@ -30,6 +30,7 @@ struct ParseStats {
   uint64_t limit_splits = 0;      // records cut at max_line_bytes, max_lines or max_bytes
   uint64_t timeout_flushes = 0;   // held records shipped by flush()
   uint64_t dropped = 0;           // removed by drop_if / keep_if
+  uint64_t dropped_lines = 0;     // the file lines of those records (the ledger's filtered)
 };
 
 // A finished record, borrowed for the duration of RecordSink::emit.
@@ -42,6 +43,7 @@ struct AssembledRecord {
   std::optional<int64_t> container_time_ns;
   std::string_view stream;
   bool decode_failed = false;  // not a valid container line: shipped raw
+  uint32_t lines = 1;          // file lines it accounts for (Record::lines summed)
 };
 
 class RecordSink {
@@ -80,7 +82,8 @@ class RecordAssembler {
     int64_t read_time_ns = 0;  // of the first piece
     int64_t last_read_ns = 0;  // of the newest piece
     std::optional<int64_t> container_time_ns;
-    uint32_t lines = 0;
+    uint32_t lines = 0;         // joined lines, for max_lines
+    uint32_t source_lines = 0;  // file lines (Record::lines summed), for the ledger
     size_t size() const { return slice ? slice->size : text.size(); }
   };
   struct Piece {
