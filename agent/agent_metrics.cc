@@ -106,6 +106,36 @@ Result<void> AgentMetrics::register_all() {
       "Times the memory budget passed its high-water mark (reads shrink).", {});
   reg(input_pauses_, "logship_input_pauses_total",
       "Times reading paused: memory budget spent or the output's queue full.", input);
+  reg(input_parse_failed_, "logship_input_parse_failed_records_total",
+      "Records that did not parse, shipped raw (never dropped).", input);
+  reg(input_timestamp_fallbacks_, "logship_input_timestamp_fallbacks_total",
+      "Records whose timestamp field was missing or did not parse: stamped with the read time.",
+      input);
+  reg(input_split_lines_, "logship_input_split_lines_total",
+      "Lines longer than max_line_bytes, shipped as several records.", input);
+  reg(input_truncated_lines_, "logship_input_truncated_lines_total",
+      "Lines longer than max_line_bytes, cut to it (long_lines = \"truncate\").", input);
+  reg(input_limit_splits_, "logship_input_record_limit_splits_total",
+      "Records cut at a limit: joined container pieces at max_line_bytes, multi-line records at "
+      "max_lines or max_bytes.",
+      input);
+  reg(input_timeout_flushes_, "logship_input_record_timeout_flushes_total",
+      "Held multi-line records or container pieces shipped unfinished: flush_after passed, or "
+      "the file ended or was rotated.",
+      input);
+  reg(input_files_waiting_, "logship_input_files_waiting",
+      "Files found but not open because max_open_files are.", input);
+  const std::vector<std::string> pipeline = {"input", "output"};
+  reg(lines_, "logship_lines_total",
+      "The ledger: lines read by a pipeline that reached an outcome (delivered, filtered, "
+      "rejected or dropped, the last two with a reason).",
+      {"input", "output", "outcome", "reason"});
+  reg(lines_read_, "logship_lines_read_total",
+      "Lines a pipeline read; equals the sum of logship_lines_total and "
+      "logship_lines_in_flight at every scrape.",
+      pipeline);
+  reg(lines_in_flight_, "logship_lines_in_flight",
+      "Lines a pipeline read and has not settled yet (read again after a restart).", pipeline);
   return ok;
 }
 
@@ -118,7 +148,32 @@ InputMetrics AgentMetrics::input(std::string_view input) {
           .lag_bytes = input_lag_bytes_->with({input}),
           .spooled_files = spool_files_->with({input}),
           .spool_dropped = spool_dropped_->with({input}),
-          .pauses = input_pauses_->with({input})};
+          .pauses = input_pauses_->with({input}),
+          .parse_failed = input_parse_failed_->with({input}),
+          .timestamp_fallbacks = input_timestamp_fallbacks_->with({input}),
+          .split_lines = input_split_lines_->with({input}),
+          .truncated_lines = input_truncated_lines_->with({input}),
+          .limit_splits = input_limit_splits_->with({input}),
+          .timeout_flushes = input_timeout_flushes_->with({input}),
+          .files_waiting = input_files_waiting_->with({input})};
+}
+
+void AgentMetrics::set_ledger(std::string_view input, std::string_view output,
+                              const LedgerSnapshot& lines) {
+  // Counters only go up; a total read at scrape time becomes the increment since last time.
+  const auto advance = [](Counter& counter, uint64_t total) {
+    if (total > counter.value()) counter.inc(total - counter.value());
+  };
+  advance(*lines_read_->with({input, output}), lines.read);
+  advance(*lines_->with({input, output, "delivered", ""}), lines.delivered);
+  advance(*lines_->with({input, output, "filtered", ""}), lines.filtered);
+  for (const auto& [reason, count] : lines.rejected) {
+    advance(*lines_->with({input, output, "rejected", reason}), count);
+  }
+  for (const auto& [reason, count] : lines.dropped) {
+    advance(*lines_->with({input, output, "dropped", reason}), count);
+  }
+  lines_in_flight_->with({input, output})->set(static_cast<double>(lines.in_flight()));
 }
 
 void AgentMetrics::set_file_lags(std::string_view input,

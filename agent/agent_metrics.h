@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "agent/ledger.h"
 #include "agent/metrics.h"
 #include "agent/result.h"
 
@@ -38,6 +39,14 @@ struct InputMetrics {
   std::shared_ptr<Counter> spooled_files;  // logship_spool_files_total
   std::shared_ptr<Counter> spool_dropped;  // logship_spool_dropped_lines_total
   std::shared_ptr<Counter> pauses;         // logship_input_pauses_total
+  // Counted, not lost: lines and records kept, but not as they came.
+  std::shared_ptr<Counter> parse_failed;         // logship_input_parse_failed_records_total
+  std::shared_ptr<Counter> timestamp_fallbacks;  // logship_input_timestamp_fallbacks_total
+  std::shared_ptr<Counter> split_lines;          // logship_input_split_lines_total
+  std::shared_ptr<Counter> truncated_lines;      // logship_input_truncated_lines_total
+  std::shared_ptr<Counter> limit_splits;         // logship_input_record_limit_splits_total
+  std::shared_ptr<Counter> timeout_flushes;      // logship_input_record_timeout_flushes_total
+  std::shared_ptr<Gauge> files_waiting;          // logship_input_files_waiting
 };
 
 struct OutputMetrics {
@@ -80,6 +89,9 @@ class AgentMetrics {
   // kMaxFilesPerInput paths keep their own series while they stay open, the others are
   // summed into `_overflow`; series of paths no longer given are dropped.
   void set_file_lags(std::string_view input, const std::map<std::string, uint64_t>& lags);
+  // Publishes one pipeline's ledger: logship_lines_total{input,output,outcome,reason},
+  // logship_lines_read_total and logship_lines_in_flight, all from the one snapshot.
+  void set_ledger(std::string_view input, std::string_view output, const LedgerSnapshot& lines);
   OutputMetrics output(std::string_view output);
   LokiMetrics loki(std::string_view output);
   BudgetMetrics budget();
@@ -99,6 +111,16 @@ class AgentMetrics {
   MetricFamily<Counter>* spool_dropped_ = nullptr;
   MetricFamily<Counter>* memory_tight_ = nullptr;
   MetricFamily<Counter>* input_pauses_ = nullptr;
+  MetricFamily<Counter>* input_parse_failed_ = nullptr;
+  MetricFamily<Counter>* input_timestamp_fallbacks_ = nullptr;
+  MetricFamily<Counter>* input_split_lines_ = nullptr;
+  MetricFamily<Counter>* input_truncated_lines_ = nullptr;
+  MetricFamily<Counter>* input_limit_splits_ = nullptr;
+  MetricFamily<Counter>* input_timeout_flushes_ = nullptr;
+  MetricFamily<Gauge>* input_files_waiting_ = nullptr;
+  MetricFamily<Counter>* lines_ = nullptr;
+  MetricFamily<Counter>* lines_read_ = nullptr;
+  MetricFamily<Gauge>* lines_in_flight_ = nullptr;
   MetricFamily<Gauge>* file_lag_bytes_ = nullptr;
   MetricFamily<Counter>* output_sent_records_ = nullptr;
   MetricFamily<Counter>* output_sent_bytes_ = nullptr;

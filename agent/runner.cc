@@ -21,6 +21,13 @@ void add_counts(FileInputCounts& total, const FileInputCounts& more) {
   total.files += more.files;
   total.bytes += more.bytes;
   total.lines.lines += more.lines.lines;
+  total.lines.split_lines += more.lines.split_lines;
+  total.lines.truncated_lines += more.lines.truncated_lines;
+  total.parse.parse_failed += more.parse.parse_failed;
+  total.parse.timestamp_failed += more.parse.timestamp_failed;
+  total.parse.limit_splits += more.parse.limit_splits;
+  total.parse.timeout_flushes += more.parse.timeout_flushes;
+  total.files_waiting += more.files_waiting;
   total.rotations += more.rotations;
   total.truncations += more.truncations;
   total.pauses += more.pauses;
@@ -112,6 +119,7 @@ struct Runner::Running {
   std::string output_name;
   std::unique_ptr<Pipeline> pipeline;
   FileInput* input = nullptr;
+  std::shared_ptr<Ledger> ledger = std::make_shared<Ledger>();
   std::shared_ptr<LokiStats> loki_stats;  // Loki outputs only
   std::stop_source stop;
   std::optional<std::stop_callback<std::function<void()>>> follow_global_stop;
@@ -178,7 +186,10 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
     if (kept.contains(running->key)) return false;
     running->stop.request_stop();
     finish(*running);
-    add_counts(retired_inputs_[running->input_name], running->input->counts());
+    FileInputCounts& retired_input = retired_inputs_[running->input_name];
+    add_counts(retired_input, running->input->counts());
+    retired_input.files_waiting = 0;  // a gauge: only running pipelines have any
+    retire_ledger(*running);
     OutputTotals& retired = retired_outputs_[running->output_name];
     add_output(retired, *running);
     retired.counters.in_flight = 0;  // gauges: only running pipelines have any
@@ -195,6 +206,7 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
     running->input_name = plan.input.name;
     running->output_name = plan.output.name;
     plan.input.resume = take_scope(unowned_, plan.input.scope);
+    plan.input.tailer.ledger = running->ledger;
     if (store_) {
       plan.input.spool_dir = agent_.data_dir + "/spool/" + directory_name(plan.input.scope);
       plan.input.spool_max_bytes = agent_.spool_max_bytes;
@@ -268,8 +280,32 @@ RunReport Runner::wait() {
     if (running->thread.joinable()) running->thread.join();
   }
   if (checkpointer_) (void)checkpointer_->stop_and_save();
-  for (auto& running : running_) finish(*running);
+  for (auto& running : running_) {
+    finish(*running);
+    report_.ledger += running->ledger->snapshot();
+  }
   return report_;
+}
+
+void Runner::retire_ledger(const Running& running) {
+  const std::pair key{running.input_name, running.output_name};
+  LedgerSnapshot lines = running.ledger->snapshot();
+  if (lines.in_flight() == 0) {
+    retired_lines_[key] += lines;
+  } else {
+    retired_ledgers_[key].push_back(running.ledger);
+  }
+}
+
+std::map<std::pair<std::string, std::string>, LedgerSnapshot> Runner::ledgers() const {
+  auto all = retired_lines_;
+  for (const auto& [key, ledgers] : retired_ledgers_) {
+    for (const auto& ledger : ledgers) all[key] += ledger->snapshot();
+  }
+  for (const auto& running : running_) {
+    all[{running->input_name, running->output_name}] += running->ledger->snapshot();
+  }
+  return all;
 }
 
 void Runner::add_output(OutputTotals& total, const Running& running) {
@@ -324,6 +360,13 @@ void Runner::collect() const {
     advance(*input.spooled_files, counts.spool.files_spooled);
     advance(*input.spool_dropped, counts.spool.dropped_lines);
     advance(*input.pauses, counts.pauses);
+    advance(*input.parse_failed, counts.parse.parse_failed);
+    advance(*input.timestamp_fallbacks, counts.parse.timestamp_failed);
+    advance(*input.split_lines, counts.lines.split_lines);
+    advance(*input.truncated_lines, counts.lines.truncated_lines);
+    advance(*input.limit_splits, counts.parse.limit_splits);
+    advance(*input.timeout_flushes, counts.parse.timeout_flushes);
+    input.files_waiting->set(static_cast<double>(counts.files_waiting));
     paused = paused || counts.paused;
     spool_bytes += counts.spool.bytes;
     spooling = spooling || counts.spool.segments > 0;
@@ -354,6 +397,9 @@ void Runner::collect() const {
     advance(*series.sent_body_bytes, loki.body_bytes_sent);
     advance(*series.records_over_stream_limit, loki.records_over_stream_limit);
     series.streams->set(static_cast<double>(loki.streams));
+  }
+  for (const auto& [pipeline, lines] : ledgers()) {
+    metrics_->set_ledger(pipeline.first, pipeline.second, lines);
   }
   const BudgetMetrics budget = metrics_->budget();
   budget.used_bytes->set(static_cast<double>(budget_.used()));

@@ -21,6 +21,7 @@
 #include "agent/agent_metrics.h"
 #include "agent/checkpointer.h"
 #include "agent/config.h"
+#include "agent/ledger.h"
 #include "agent/memory_budget.h"
 #include "agent/pipeline.h"
 #include "inputs/file/file_input.h"
@@ -37,6 +38,7 @@ struct PipelinePlan {
 struct RunReport {
   int exit_code = 0;
   std::vector<FileInputCounts> counts;  // per pipeline that ran
+  LedgerSnapshot ledger;                // every pipeline's lines, summed
 };
 
 class Runner {
@@ -71,6 +73,9 @@ class Runner {
     LokiCounts loki;  // streams: of running pipelines only
   };
   void finish(Running& running);
+  void retire_ledger(const Running& running);
+  // Lines of every pipeline by (input, output), retired ones included.
+  std::map<std::pair<std::string, std::string>, LedgerSnapshot> ledgers() const;
   void update_checkpointer();
   static void add_output(OutputTotals& total, const Running& running);
 
@@ -86,6 +91,12 @@ class Runner {
   std::vector<std::unique_ptr<Running>> running_;
   // Totals of pipelines stopped by a reload, so counters never go back.
   std::map<std::string, FileInputCounts> retired_inputs_;
+  // By (input, output): lines of retired pipelines, settled for good; and the ledgers of
+  // retired pipelines with lines still in flight (abandoned at the shutdown deadline: their
+  // threads may still settle them).
+  std::map<std::pair<std::string, std::string>, LedgerSnapshot> retired_lines_;
+  std::map<std::pair<std::string, std::string>, std::vector<std::shared_ptr<const Ledger>>>
+      retired_ledgers_;
   std::map<std::string, OutputTotals> retired_outputs_;
   mutable uint64_t dropped_lines_seen_ = 0;  // collect(): spool drops at the last scrape
   RunReport report_;

@@ -69,11 +69,13 @@ Result<InputConfig> input_config(const TailOptions& options) {
   return input;
 }
 
-// The one-shot's answer, not a log line: printed as it is whatever the log format.
-void print_counts(const FileInputCounts& counts) {
+// The one-shot's answer, not a log line: printed as it is whatever the log format. The
+// ledger's outcomes come last: read == delivered + filtered + rejected + dropped + in_flight.
+void print_counts(const FileInputCounts& counts, const LedgerSnapshot& lines) {
   std::fprintf(stderr,
                "logship: files=%llu bytes=%llu lines=%llu split_lines=%llu truncated_lines=%llu "
-               "parse_failed=%llu rotations=%llu truncations=%llu\n",
+               "parse_failed=%llu rotations=%llu truncations=%llu delivered=%llu filtered=%llu "
+               "rejected=%llu dropped=%llu in_flight=%llu\n",
                static_cast<unsigned long long>(counts.files),
                static_cast<unsigned long long>(counts.bytes),
                static_cast<unsigned long long>(counts.lines.lines),
@@ -81,7 +83,12 @@ void print_counts(const FileInputCounts& counts) {
                static_cast<unsigned long long>(counts.lines.truncated_lines),
                static_cast<unsigned long long>(counts.parse.parse_failed),
                static_cast<unsigned long long>(counts.rotations),
-               static_cast<unsigned long long>(counts.truncations));
+               static_cast<unsigned long long>(counts.truncations),
+               static_cast<unsigned long long>(lines.delivered),
+               static_cast<unsigned long long>(lines.filtered),
+               static_cast<unsigned long long>(lines.rejected_total()),
+               static_cast<unsigned long long>(lines.dropped_total()),
+               static_cast<unsigned long long>(lines.in_flight()));
 }
 
 int usage_error(const std::string& message) {
@@ -138,7 +145,13 @@ int run_tail(const TailOptions& options) {
   }
   const RunReport report = runner.wait();
   progress.reset();  // erases the line before the summary
-  for (const auto& counts : report.counts) print_counts(counts);
+  for (const auto& counts : report.counts) print_counts(counts, report.ledger);
+  // Lines given up, by the destination or by the agent, fail the run so a script notices;
+  // filtered lines were given up on purpose and do not.
+  if (report.exit_code == kExitOk &&
+      (report.ledger.rejected_total() > 0 || report.ledger.dropped_total() > 0)) {
+    return kExitFailure;
+  }
   return report.exit_code;
 }
 

@@ -624,7 +624,7 @@ Result<void> FileInput::run(std::stop_token stop, const BatchSink& sink) {
     inotify_fd_ = inotify.get();  // -1 if unavailable: polling it is
   }
   if (options_.follow && !options_.spool_dir.empty() && options_.spool_max_bytes > 0) {
-    auto spool = Spool::open(options_.spool_dir, options_.spool_max_bytes);
+    auto spool = Spool::open(options_.spool_dir, options_.spool_max_bytes, options_.tailer.ledger);
     if (!spool) return std::unexpected(spool.error());
     std::lock_guard lock(mutex_);
     spool_ = std::move(*spool);

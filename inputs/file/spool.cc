@@ -171,9 +171,10 @@ class Spool::SegmentWriter {
   char last_byte_ = '\n';
 };
 
-Result<std::unique_ptr<Spool>> Spool::open(std::string directory, uint64_t max_bytes) {
+Result<std::unique_ptr<Spool>> Spool::open(std::string directory, uint64_t max_bytes,
+                                           std::shared_ptr<Ledger> ledger) {
   if (auto made = make_directories(directory); !made) return std::unexpected(made.error());
-  std::unique_ptr<Spool> spool(new Spool(std::move(directory), max_bytes));
+  std::unique_ptr<Spool> spool(new Spool(std::move(directory), max_bytes, std::move(ledger)));
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(spool->directory_.c_str()), ::closedir);
   if (!dir) return make_error(ErrorCode::kIo, errno_message("opendir", spool->directory_));
   while (const dirent* entry = ::readdir(dir.get())) {
@@ -275,6 +276,13 @@ Result<uint64_t> Spool::add(int fd, uint64_t from, uint64_t in_flight_end,
   return offset;
 }
 
+void Spool::count_dropped(const SpoolSegment& segment, std::string_view reason) {
+  // Lines still in flight from memory are settled by their batches, not given up here.
+  const uint64_t lines = segment.lines - segment.in_flight_lines;
+  dropped_lines_ += lines;
+  if (ledger_) ledger_->dropped(reason, lines, /*unread=*/true);
+}
+
 void Spool::drop_oldest_over_limit() {
   for (auto it = segments_.begin(); bytes_ > max_bytes_ && it != segments_.end();) {
     if (it->first == replaying_) {
@@ -283,7 +291,7 @@ void Spool::drop_oldest_over_limit() {
     }
     ::unlink(segment_path(it->first).c_str());
     bytes_ -= it->second.stored_bytes;
-    dropped_lines_ += it->second.lines - it->second.in_flight_lines;
+    count_dropped(it->second, drop_reason::kSpoolOverflow);
     it = segments_.erase(it);
   }
   segment_count_ = segments_.size();
@@ -336,7 +344,7 @@ void Spool::remove(uint64_t seq, bool shipped) {
   const auto it = segments_.find(seq);
   if (replaying_ == seq) replaying_ = 0;
   if (it == segments_.end()) return;
-  if (!shipped) dropped_lines_ += it->second.lines - it->second.in_flight_lines;
+  if (!shipped) count_dropped(it->second, drop_reason::kSpoolUnreadable);
   ::unlink(segment_path(seq).c_str());
   bytes_ -= it->second.stored_bytes;
   segments_.erase(it);

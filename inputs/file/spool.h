@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "agent/ledger.h"
 #include "agent/result.h"
 #include "agent/unique_fd.h"
 
@@ -48,7 +49,9 @@ class Spool {
   static constexpr uint64_t kSegmentRawBytes = 4 * 1024 * 1024;
 
   // Creates the directory, removes temporaries a crash left, and lists the segments.
-  static Result<std::unique_ptr<Spool>> open(std::string directory, uint64_t max_bytes);
+  // Lines of segments deleted unshipped are counted dropped in `ledger` (null: not).
+  static Result<std::unique_ptr<Spool>> open(std::string directory, uint64_t max_bytes,
+                                             std::shared_ptr<Ledger> ledger = nullptr);
 
   // Copies bytes [from, end of file) of `fd` into segments, then enforces max_bytes; those
   // before `in_flight_end` are also in flight from memory. Returns where it copied up to.
@@ -67,14 +70,16 @@ class Spool {
   SpoolStats stats() const;
 
  private:
-  Spool(std::string directory, uint64_t max_bytes)
-      : directory_(std::move(directory)), max_bytes_(max_bytes) {}
+  Spool(std::string directory, uint64_t max_bytes, std::shared_ptr<Ledger> ledger)
+      : directory_(std::move(directory)), max_bytes_(max_bytes), ledger_(std::move(ledger)) {}
+  void count_dropped(const SpoolSegment& segment, std::string_view reason);
   class SegmentWriter;
   void drop_oldest_over_limit();
   uint64_t next_seq();
 
   std::string directory_;
   uint64_t max_bytes_;
+  std::shared_ptr<Ledger> ledger_;
   std::map<uint64_t, SpoolSegment> segments_;
   uint64_t last_seq_ = 0;
   uint64_t replaying_ = 0;  // seq being replayed, 0 when none

@@ -3,6 +3,9 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "agent/thread_name.h"
@@ -26,6 +29,16 @@ constexpr auto kPurgeWait = 5s;
 // Delivery reports taken from an event at a time (one event: one ProduceRequest's messages).
 constexpr size_t kReportsPerRead = 1024;
 
+// The ledger's reason for a refused message: librdkafka's error name in lower case, without
+// the leading '_' of its local errors ("MSG_SIZE_TOO_LARGE" -> "msg_size_too_large").
+std::string rejection_reason(rd_kafka_resp_err_t code) {
+  std::string_view name = rd_kafka_err2name(code);
+  while (name.starts_with('_')) name.remove_prefix(1);
+  std::string reason(name);
+  for (char& c : reason) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return reason;
+}
+
 }  // namespace
 
 // One message of a batch in flight: which record it is.
@@ -47,8 +60,10 @@ struct KafkaOutput::InFlight {
   std::atomic<int32_t> partition{-1};  // keyless: the partition chosen for every message
   uint64_t cost = 0;
   std::atomic<uint32_t> remaining{0};
-  std::atomic<bool> rejected{false};
   std::atomic<bool> abandoned{false};
+  // Messages refused for good, by error name; rare, so a lock is cheap enough.
+  std::mutex rejections_mutex;
+  std::vector<Rejection> rejections;
 };
 
 KafkaOutput::KafkaOutput(const KafkaOutputConfig& config, TopicTemplate topic, KafkaEvents events,
@@ -332,8 +347,8 @@ void KafkaOutput::finish_message(MessageRef& ref, int err) {
       break;
     case DeliveryOutcome::kRejected: {
       stats_.rejected.fetch_add(1, std::memory_order_relaxed);
-      ref.flight->rejected = true;
       const Batch& batch = ref.flight->batch;
+      add_rejection(*ref.flight, rejection_reason(code), batch.records()[ref.index].lines);
       if (events_.rejected) {
         events_.rejected({batch.source().path, batch.records()[ref.index].file_offset,
                           std::string(rd_kafka_err2name(code)) + ": " + rd_kafka_err2str(code)});
@@ -353,11 +368,22 @@ void KafkaOutput::finish_message(MessageRef& ref, int err) {
   complete(*ref.flight, 1);
 }
 
+void KafkaOutput::add_rejection(InFlight& flight, std::string reason, uint64_t lines) {
+  std::lock_guard lock(flight.rejections_mutex);
+  for (Rejection& rejection : flight.rejections) {
+    if (rejection.reason == reason) {
+      rejection.lines += lines;
+      return;
+    }
+  }
+  flight.rejections.push_back({std::move(reason), lines});
+}
+
 void KafkaOutput::complete(InFlight& flight, uint32_t messages) {
   in_flight_messages_.fetch_sub(messages, std::memory_order_relaxed);
   if (flight.remaining.fetch_sub(messages, std::memory_order_acq_rel) != messages) return;
   // Abandoned batches stay unsettled: destroying them reports kDropped.
-  if (!flight.abandoned) flight.batch.settle(flight.rejected ? Fate::kRejected : Fate::kDelivered);
+  if (!flight.abandoned) flight.batch.settle_partly(flight.rejections);
   const uint64_t cost = flight.cost;
   delete &flight;
   {

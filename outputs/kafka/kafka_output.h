@@ -90,6 +90,7 @@ class KafkaOutput final : public Output {
   void poll_loop(std::stop_token stop);
   void retry_due(std::chrono::steady_clock::time_point now);
   void serve_events(int timeout_ms);
+  static void add_rejection(InFlight& flight, std::string reason, uint64_t lines);
   void settle_reports(rd_kafka_op_s* event);
   void report_error(rd_kafka_op_s* event);
   bool produce_pending();

@@ -40,9 +40,8 @@ class TempDirTest(unittest.TestCase):
     def setUp(self):
         self._tmp = tempfile.TemporaryDirectory(prefix="logship-it-")
         self.dir = self._tmp.name
-
-    def tearDown(self):
-        self._tmp.cleanup()
+        # Cleanups run last-in first-out: processes a test registers stop before this runs.
+        self.addCleanup(self._tmp.cleanup)
 
     def path(self, name):
         return os.path.join(self.dir, name)

@@ -170,6 +170,7 @@ TEST_CASE("processing drops, keeps, renames and removes; unparsed lines are kept
   CHECK(fields.count("secret") == 0);
   CHECK(batch.records[1].parse_failed);
   CHECK(stats.dropped == 2);
+  CHECK(stats.dropped_lines == 2);  // the ledger's filtered lines
 }
 
 TEST_CASE("regex parser builds fields from named groups") {

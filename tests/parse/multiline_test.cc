@@ -72,6 +72,24 @@ TEST_CASE("a Java stack trace between normal lines becomes one record") {
   CHECK(stats.multiline_joined == kJavaTrace.size() - 1);
 }
 
+TEST_CASE("a multi-line record accounts for every line it joined") {
+  std::vector<std::string> lines = {"12:00:00 INFO started"};
+  lines.insert(lines.end(), kJavaTrace.begin(), kJavaTrace.end());
+  lines.push_back("12:00:01 INFO next");
+  ParseConfig config;
+  config.multiline.mode = MultilineMode::kJava;
+  auto parser = FileParser::create(ParserKind::kNone, 1 << 20, config);
+  REQUIRE(parser.has_value());
+  FramedBatch batch = frame_lines(lines, 0);
+  ParseStats stats;
+  parser->parse({batch.bytes, batch.records, batch.fields}, stats);
+  parser->flush({batch.bytes, batch.records, batch.fields}, stats);
+  REQUIRE(batch.records.size() == 3);
+  CHECK(batch.records[0].lines == 1);
+  CHECK(batch.records[1].lines == kJavaTrace.size());
+  CHECK(batch.records[2].lines == 1);
+}
+
 TEST_CASE("a Python traceback between normal lines becomes one record") {
   std::vector<std::string> lines = {"INFO before"};
   lines.insert(lines.end(), kPythonTrace.begin(), kPythonTrace.end());

@@ -41,6 +41,11 @@ TEST_CASE("a line over max_line_bytes is split into pieces that join back") {
   CHECK(records.back().end_offset() == buffer.size());
   CHECK(framer.counts().split_lines == 1);
   CHECK(framer.counts().lines == 2);
+  // The ledger counts a split line once, on its first piece.
+  CHECK(records[0].lines == 1);
+  CHECK(records[1].lines == 0);
+  CHECK(records[2].lines == 0);
+  CHECK(records[3].lines == 1);
 }
 
 TEST_CASE("an incomplete over-long line is cut as it grows, never carried beyond the limit") {
@@ -78,6 +83,21 @@ TEST_CASE("truncate mode keeps the head of a long line and skips the rest") {
   CHECK(lines_of(first, {records[0]}) == std::vector<std::string>{"abc"});
   CHECK(lines_of(second, {records[1]}) == std::vector<std::string>{"ok"});
   CHECK(framer.counts().truncated_lines == 1);
+  CHECK(framer.counts().lines == 2);
+  CHECK(records[0].lines == 1);
+}
+
+TEST_CASE("the held last piece of a split line counts no second line when flushed") {
+  Framer framer(4, LongLines::kSplit);
+  std::vector<Record> records;
+  const std::string buffer = "abcdef";
+  const size_t consumed = framer.frame(buffer, 0, 0, 0, records);
+  REQUIRE(consumed == 4);
+  framer.flush(std::string_view(buffer).substr(consumed), 0, consumed, 0, records);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].lines == 1);
+  CHECK(records[1].lines == 0);
+  CHECK(framer.counts().lines == 1);
 }
 
 TEST_CASE("flush emits a held incomplete line") {
