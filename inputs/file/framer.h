@@ -16,7 +16,7 @@
 namespace logship {
 
 struct FramerCounts {
-  uint64_t lines = 0;  // lines of the file; a split or truncated line counts once
+  uint64_t lines = 0;            // lines of the file; a split or truncated line counts once
   uint64_t split_lines = 0;      // lines that were cut into several records
   uint64_t truncated_lines = 0;  // lines whose tail was skipped
 };
