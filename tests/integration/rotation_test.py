@@ -12,6 +12,7 @@ import unittest
 
 import durable
 import harness
+import ledger
 from durable import lines
 
 
@@ -27,11 +28,15 @@ class RotationWhileDown(harness.TempDirTest):
         agent.start()
         return agent
 
-    def stop_tail(self, agent):
+    def stop_tail(self, agent, lines_shipped=None):
+        """Stops the agent; for `tail`, checks that its summary accounts for exactly the
+        lines this run shipped, nothing left in flight."""
         try:
             self.assertEqual(agent.stop(), 0, agent.stderr_text())
         finally:
             agent.ensure_dead()
+        if lines_shipped is not None:
+            ledger.check(ledger.from_summary(agent.stderr_text().encode()), lines_shipped)
 
     def ship_then_stop(self, glob):
         log = self.write("app.log", lines(0, 1000))
@@ -40,7 +45,7 @@ class RotationWhileDown(harness.TempDirTest):
         with open(log, "ab") as f:
             f.write(lines(1000, 500))
         durable.wait_for_size(self.path("out1.txt"), 1500 * 8, 20, "1500 lines")
-        self.stop_tail(agent)
+        self.stop_tail(agent, 1500)
         self.assertEqual(numbers_of(self.path("out1.txt")), list(range(1500)))
         return log
 
@@ -58,7 +63,7 @@ class RotationWhileDown(harness.TempDirTest):
         self.rotate_twice_while_down(self.ship_then_stop(glob))
         agent = self.start_tail(glob, "out2.txt")
         durable.wait_for_size(self.path("out2.txt"), 2000 * 8, 20, "2000 lines after restart")
-        self.stop_tail(agent)
+        self.stop_tail(agent, 2000)
         got = numbers_of(self.path("out2.txt"))
         self.assertEqual(sorted(got), list(range(1500, 3500)),
                          "expected the old tail 1500-1999, the middle 2000-2999, the new "
@@ -77,7 +82,7 @@ class RotationWhileDown(harness.TempDirTest):
         self.rotate_twice_while_down(self.ship_then_stop(glob))
         agent = self.start_tail(glob, "out2.txt")
         durable.wait_for_size(self.path("out2.txt"), 2000 * 8, 20, "2000 lines after restart")
-        self.stop_tail(agent)
+        self.stop_tail(agent, 2000)
         got = numbers_of(self.path("out2.txt"))
         self.assertEqual(sorted(got), list(range(1500, 3500)))
         for first, end in ((1500, 2000), (2000, 3000), (3000, 3500)):
@@ -167,6 +172,7 @@ class InodeReuse(harness.TempDirTest):
         second = harness.run("tail", "--from-head", "--data-dir", data, log)
         self.assertEqual(second.returncode, 0, second.stderr)
         self.assertEqual(second.stdout, lines(5000, 300), "the new file must be read from 0")
+        ledger.check(ledger.from_summary(second.stderr), 300)
 
     def test_a_new_file_on_a_reused_inode_is_read_from_zero_while_following(self):
         log = self.write("app.log", lines(0, 100))
@@ -248,6 +254,7 @@ class SharedHeader(harness.TempDirTest):
         paths = [self.write(f"f{i:02d}.log", header + b"f%02d %04d\n" % (i, 0)) for i in range(20)]
         first = harness.run("tail", "--from-head", "--data-dir", data, self.path("*.log"))
         self.assertEqual(first.returncode, 0, first.stderr)
+        ledger.check(ledger.from_summary(first.stderr), 20 * (header.count(b"\n") + 1))
         got = first.stdout.split(b"\n")
         for i in range(20):
             self.assertEqual(got.count(b"f%02d 0000" % i), 1, f"file {i}")
@@ -257,6 +264,7 @@ class SharedHeader(harness.TempDirTest):
                 f.write(b"".join(b"f%02d %04d\n" % (i, n) for n in range(1, 1 + i)))
         second = harness.run("tail", "--from-head", "--data-dir", data, self.path("*.log"))
         self.assertEqual(second.returncode, 0, second.stderr)
+        ledger.check(ledger.from_summary(second.stderr), sum(range(20)))
         expected = sorted(b"f%02d %04d" % (i, n) for i in range(20) for n in range(1, 1 + i))
         self.assertEqual(sorted(second.stdout.split(b"\n")[:-1]), expected,
                          "each file resumes at its own offset: only the appended lines")

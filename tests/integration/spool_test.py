@@ -16,6 +16,7 @@ import urllib.request
 
 import durable
 import harness
+import ledger
 from metrics_test import parse_exposition
 
 GENERATIONS = 6  # five rotated away and deleted, the last one live
@@ -245,6 +246,9 @@ type = "stdout"
             f.write(b"".join(written[-1]))
         expected = sum(len(lines) for lines in written)
         self.wait_for_output(agent, written, expected, f"{expected} lines after the output resumed")
+        harness.wait_until(lambda: ledger.settled_at(self.port, "app", "out", expected), 30,
+                           f"the ledger to settle {expected} lines")
+        ledger.check(ledger.from_metrics(self.port, "app", "out"), expected)
         self.stop_once_the_spool_is_empty(agent)
         got = self.output_lines("out.txt")
         self.assertEqual(len(got), expected, "duplicates shipped")
@@ -328,11 +332,15 @@ type = "stdout"
         expected = sum(len(lines) for lines in written)
         self.wait_for_output(agent, written, expected - dropped,
                              f"{expected - dropped} lines after the output resumed")
+        harness.wait_until(lambda: ledger.settled_at(self.port, "app", "out", expected), 30,
+                           f"the ledger to settle {expected} lines")
+        lines = ledger.from_metrics(self.port, "app", "out")
         self.stop_once_the_spool_is_empty(agent)
         got = self.output_lines("out.txt")
         self.assertEqual(len(got), len(set(got)), "duplicates shipped")
         self.assertEqual(expected - len(got), dropped,
                          "the dropped-lines counter differs from the lines missing")
+        ledger.check(lines, expected, dropped={"spool_overflow": expected - len(got)})
         self.assert_in_order_per_file(got)
 
 

@@ -4,18 +4,23 @@ import json
 import random
 
 import harness
+import ledger
 
 
 class TailOnce(harness.TempDirTest):
-    def tail(self, *args):
+    def tail(self, *args, lines=None):
+        """Runs a one-shot tail that must succeed; with `lines`, checks that its summary
+        accounts for exactly that many lines, all delivered."""
         result = harness.run("tail", *args)
         self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        if lines is not None:
+            ledger.check(ledger.from_summary(result.stderr), lines)
         return result
 
     def test_a_million_short_lines_come_out_byte_for_byte(self):
         data = b"".join(b"line %d\n" % i for i in range(1_000_000))
         path = self.write("million.log", data)
-        out = self.tail("--from-head", path).stdout
+        out = self.tail("--from-head", path, lines=1_000_000).stdout
         self.assertEqual(len(out), len(data))
         self.assertTrue(out == data, "output differs from the file")
 
@@ -28,13 +33,13 @@ class TailOnce(harness.TempDirTest):
 
     def test_crlf_endings_lose_the_cr(self):
         path = self.write("crlf.log", b"one\r\ntwo\r\nthree\n")
-        self.assertEqual(self.tail("--from-head", path).stdout, b"one\ntwo\nthree\n")
+        self.assertEqual(self.tail("--from-head", path, lines=3).stdout, b"one\ntwo\nthree\n")
 
     def test_ten_mib_line_splits_into_one_mib_pieces_that_join_back(self):
         rng = random.Random(7)
         line = bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(10 << 20))
         path = self.write("huge.log", line + b"\nafter\n")
-        result = self.tail("--from-head", "--max-line-bytes", "1MiB", path)
+        result = self.tail("--from-head", "--max-line-bytes", "1MiB", path, lines=2)
         pieces = result.stdout.split(b"\n")[:-1]
         self.assertEqual(pieces[-1], b"after")
         self.assertEqual([len(p) for p in pieces[:-1]], [1 << 20] * 10)
@@ -43,12 +48,14 @@ class TailOnce(harness.TempDirTest):
 
     def test_last_line_without_newline_is_emitted_at_exit(self):
         path = self.write("partial.log", b"complete\nincomplete")
-        self.assertEqual(self.tail("--from-head", path).stdout, b"complete\nincomplete\n")
+        self.assertEqual(self.tail("--from-head", path, lines=2).stdout,
+                         b"complete\nincomplete\n")
 
     def test_default_start_is_the_last_ten_lines_and_n_chooses_another_count(self):
         path = self.write("many.log", b"".join(b"%d\n" % i for i in range(100)))
-        self.assertEqual(self.tail(path).stdout, b"".join(b"%d\n" % i for i in range(90, 100)))
-        self.assertEqual(self.tail("-n", "2", path).stdout, b"98\n99\n")
+        self.assertEqual(self.tail(path, lines=10).stdout,
+                         b"".join(b"%d\n" % i for i in range(90, 100)))
+        self.assertEqual(self.tail("-n", "2", path, lines=2).stdout, b"98\n99\n")
 
     def test_json_format_replaces_invalid_utf8_and_keeps_offsets(self):
         path = self.write("utf8.log", b"ok \xe2\x9c\x93\nbad \xff\xfe\n")
@@ -69,7 +76,7 @@ class TailOnce(harness.TempDirTest):
         self.write("a.log", b"a1\na2\n")
         self.write("b.log", b"b1\n")
         self.write("c.txt", b"not matched\n")
-        out = self.tail("--from-head", self.path("*.log")).stdout
+        out = self.tail("--from-head", self.path("*.log"), lines=3).stdout
         self.assertEqual(sorted(out.splitlines()), [b"a1", b"a2", b"b1"])
 
     def test_a_missing_file_fails_with_a_message(self):

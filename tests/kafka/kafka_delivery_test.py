@@ -22,6 +22,7 @@ class DeliveryTest(h.KafkaTest):
             expected += lines
         proc = self.logship(h.tail_args(self.kafka.bootstrap, "logs", files))
         self.assert_exit(proc, 120, "logship tail to ship 100k lines and exit")
+        self.assert_tail_ledger(len(expected))
         messages = h.consume(self.kafka.bootstrap, "logs", len(expected))
         self.assert_all_arrived(messages, expected)
         self.assert_file_order(messages)
@@ -87,6 +88,7 @@ class DeliveryTest(h.KafkaTest):
             files.append(self.path(f"big{file_id}.log"))
         proc = self.logship(h.tail_args(self.kafka.bootstrap, "big", files))
         self.assert_exit(proc, 150, f"logship tail to ship {4 * per_file} lines and exit")
+        self.assert_tail_ledger(4 * per_file)
         # All acknowledged before exit: the watermarks already hold every line, once.
         self.assertEqual(h.produced_count(self.kafka.bootstrap, "big"), 4 * per_file)
 

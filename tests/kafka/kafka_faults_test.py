@@ -28,6 +28,7 @@ class FaultsTest(h.KafkaTest):
         self.kafka.command("produce_errors 40 NOT_LEADER_FOR_PARTITION REQUEST_TIMED_OUT")
         proc = self.logship(h.tail_args(self.kafka.bootstrap, "logs", files))
         self.assert_exit(proc, 120, "logship tail to ship 50k lines through produce errors")
+        self.assert_tail_ledger(len(expected))
         self.assertEqual(h.produced_count(self.kafka.bootstrap, "logs"), len(expected))
         messages = h.consume(self.kafka.bootstrap, "logs", len(expected))
         self.assert_all_arrived(messages, expected)
@@ -48,6 +49,9 @@ class FaultsTest(h.KafkaTest):
         proc = self.logship(["run", "-c", config])
         self.wait_acknowledged(data, [log], 60, proc)  # past the refused line, to the end
         self.assertEqual(h.metric(port, "logship_output_rejected_records_total"), 1)
+        written = len(before) + 1 + len(after)
+        h.ledger.check(h.ledger.from_metrics(port, "app", "kafka"), written,
+                       rejected={"msg_size_too_large": 1})
         self.assertEqual(h.stop_logship(proc), 0, self.log_text())
         reports = [line for line in self.log_text().splitlines()
                    if "kafka rejected a record" in line]

@@ -23,6 +23,8 @@ if len(sys.argv) < 4:
 LOGSHIP, MOCK_KAFKA, KAFKA_CONSUME = (os.path.abspath(p) for p in sys.argv[1:4])
 del sys.argv[1:4]
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import ledger  # noqa: E402  (the shared ledger check, found through the path above)
 # Under ASan everything is slower and RSS means nothing; CMake says which build this is.
 SANITIZED = os.environ.get("LOGSHIP_SANITIZED") == "1"
 
@@ -371,6 +373,11 @@ class KafkaTest(unittest.TestCase):
     def assert_exit(self, proc, timeout, what, watch=None, name="logship"):
         code = wait_exit(proc, timeout, what, watch)
         self.assertEqual(code, 0, f"{what}: exit {code}; its stderr:\n{self.log_text(name)[-3000:]}")
+
+    def assert_tail_ledger(self, written, name="logship", **outcomes):
+        """The finished `tail`'s summary accounts for exactly `written` lines (see
+        tests/integration/ledger.py for `outcomes`)."""
+        ledger.check(ledger.from_summary(self.log_text(name).encode()), written, **outcomes)
 
     def assert_all_arrived(self, messages, expected_lines, allow_duplicates=False):
         """Every expected line arrived byte for byte; no line that was not expected."""
