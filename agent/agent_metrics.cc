@@ -83,6 +83,11 @@ Result<void> AgentMetrics::register_all() {
       "Loki: one push attempt, request to answer. Kafka: one delivery report (a produce "
       "request's messages), its oldest message's produce to the report.",
       output, kDefaultMaxSeries, kLatencyBuckets);
+  reg(output_up_, "logship_output_up",
+      "1 after a successful attempt (and at start), 0 after a failed one until the next success.",
+      output);
+  reg(output_last_success_, "logship_output_last_success_timestamp_seconds",
+      "Unix time of the output's last successful attempt; 0 before the first.", output);
   reg(loki_requests_, "logship_loki_requests_total", "Push attempts, retries included.", output);
   reg(loki_rejected_requests_, "logship_loki_rejected_requests_total",
       "Pushes refused for good (4xx other than 429).", output);
@@ -213,7 +218,9 @@ OutputMetrics AgentMetrics::output(std::string_view output) {
           .rejected_records = output_rejected_->with({output}),
           .dropped_batches = output_dropped_->with({output}),
           .in_flight_requests = output_in_flight_->with({output}),
-          .request_duration = output_duration_->with({output})};
+          .request_duration = output_duration_->with({output}),
+          .up = output_up_->with({output}),
+          .last_success = output_last_success_->with({output})};
 }
 
 LokiMetrics AgentMetrics::loki(std::string_view output) {

@@ -58,6 +58,8 @@ struct OutputMetrics {
   std::shared_ptr<Counter> dropped_batches;     // logship_output_dropped_batches_total
   std::shared_ptr<Gauge> in_flight_requests;    // logship_output_in_flight_requests
   std::shared_ptr<Histogram> request_duration;  // logship_output_request_duration_seconds
+  std::shared_ptr<Gauge> up;                    // logship_output_up
+  std::shared_ptr<Gauge> last_success;          // logship_output_last_success_timestamp_seconds
 };
 
 // What only the Loki output counts (its retries and rejections are in OutputMetrics).
@@ -130,6 +132,8 @@ class AgentMetrics {
   MetricFamily<Counter>* output_dropped_ = nullptr;
   MetricFamily<Gauge>* output_in_flight_ = nullptr;
   MetricFamily<Histogram>* output_duration_ = nullptr;
+  MetricFamily<Gauge>* output_up_ = nullptr;
+  MetricFamily<Gauge>* output_last_success_ = nullptr;
   MetricFamily<Counter>* loki_requests_ = nullptr;
   MetricFamily<Counter>* loki_rejected_requests_ = nullptr;
   MetricFamily<Counter>* loki_delivered_records_ = nullptr;

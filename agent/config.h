@@ -37,6 +37,9 @@ struct AgentConfig {
   std::chrono::milliseconds checkpoint_interval = 1s;
   std::chrono::milliseconds shutdown_timeout = 10s;
   std::string metrics_listen = "127.0.0.1:9598";
+  // /ready answers 503 naming an output whose last attempt failed and that has not
+  // succeeded for this long (a start counts as a success).
+  std::chrono::milliseconds ready_grace = 60s;
   // The agent's own log on stderr (agent/agent_log.h).
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kLogfmt;

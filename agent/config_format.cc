@@ -131,6 +131,7 @@ std::string format_config(const Config& config) {
   write_toml_duration(out, "checkpoint_interval", config.agent.checkpoint_interval);
   write_toml_duration(out, "shutdown_timeout", config.agent.shutdown_timeout);
   write_toml(out, "metrics_listen", config.agent.metrics_listen);
+  write_toml_duration(out, "ready_grace", config.agent.ready_grace);
   write_toml(out, "log_level", log_level_name(config.agent.log_level));
   write_toml(out, "log_format", log_format_name(config.agent.log_format));
   for (const auto& input : config.inputs) {

@@ -17,6 +17,7 @@ void parse_agent(TableReader& reader, AgentConfig& out) {
   reader.read_duration("checkpoint_interval", out.checkpoint_interval);
   reader.read_duration("shutdown_timeout", out.shutdown_timeout);
   reader.read("metrics_listen", out.metrics_listen);
+  reader.read_duration("ready_grace", out.ready_grace);
   reader.read_choice("log_level", out.log_level,
                      {{"debug", LogLevel::kDebug},
                       {"info", LogLevel::kInfo},

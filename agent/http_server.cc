@@ -163,9 +163,12 @@ std::string route(std::string_view head, const HttpServerHandlers& handlers) {
   try {
     if (path == "/health") return response("200 OK", kText, "ok\n", head_only);
     if (path == "/ready") {
-      const bool ready = !handlers.ready || handlers.ready();
-      return ready ? response("200 OK", kText, "ready\n", head_only)
-                   : response("503 Service Unavailable", kText, "not ready\n", head_only);
+      const std::vector<std::string> reasons =
+          handlers.unready ? handlers.unready() : std::vector<std::string>{};
+      if (reasons.empty()) return response("200 OK", kText, "ready\n", head_only);
+      std::string body = "not ready\n";
+      for (const std::string& reason : reasons) body += reason + "\n";
+      return response("503 Service Unavailable", kText, body, head_only);
     }
     if (path == "/metrics" && handlers.metrics) {
       return response("200 OK", kMetricsType, handlers.metrics(), head_only);

@@ -2,7 +2,7 @@
 // HttpServer: the agent's operations endpoint, a minimal HTTP/1.1 server for probes and
 // scrapes. GET (or HEAD) /metrics answers the metrics callback's text as
 // `text/plain; version=0.0.4`, /health answers 200 "ok" while the process serves at
-// all, /ready answers 200 when the ready callback says so and 503 otherwise. One
+// all, /ready answers 200 when the unready callback names no reason, else 503 with them. One
 // request per connection (Connection: close), at most kMaxClients at once, each given
 // kClientTimeout to send its request and take the answer.
 // Owner: the agent. Thread: its own std::jthread runs a poll(2) loop over the listening
@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "agent/result.h"
 #include "agent/unique_fd.h"
@@ -27,7 +28,9 @@ namespace logship {
 
 struct HttpServerHandlers {
   std::function<std::string()> metrics;  // the exposition text; none: 404 on /metrics
-  std::function<bool()> ready;           // none: always ready
+  // Why the agent is not ready (each reason a line of the 503 body); empty: ready. None:
+  // always ready.
+  std::function<std::vector<std::string>()> unready;
 };
 
 class HttpServer {

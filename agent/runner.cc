@@ -49,6 +49,8 @@ void add_output_counters(OutputCounters& total, const OutputCounters& more) {
   total.retries += more.retries;
   total.rejected_records += more.rejected_records;
   total.in_flight += more.in_flight;
+  total.up = total.up && more.up;
+  total.last_success_unix_ns = std::max(total.last_success_unix_ns, more.last_success_unix_ns);
 }
 
 // Counters only go up; a total read at scrape time becomes the increment since last time.
@@ -120,6 +122,9 @@ struct Runner::Running {
   std::unique_ptr<Pipeline> pipeline;
   FileInput* input = nullptr;
   std::shared_ptr<Ledger> ledger = std::make_shared<Ledger>();
+  int64_t started_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
   std::shared_ptr<LokiStats> loki_stats;  // Loki outputs only
   std::stop_source stop;
   std::optional<std::stop_callback<std::function<void()>>> follow_global_stop;
@@ -193,6 +198,7 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
     OutputTotals& retired = retired_outputs_[running->output_name];
     add_output(retired, *running);
     retired.counters.in_flight = 0;  // gauges: only running pipelines have any
+    retired.counters.up = true;
     retired.loki.streams = 0;
     auto final_entries = running->input->checkpoint_entries();
     unowned_.insert(unowned_.end(), final_entries.begin(), final_entries.end());
@@ -317,6 +323,29 @@ void Runner::add_output(OutputTotals& total, const Running& running) {
   if (running.loki_stats) total.loki += running.loki_stats->counts();
 }
 
+std::vector<std::string> Runner::unready_outputs() const {
+  std::lock_guard lock(running_mutex_);
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  std::map<std::string, int64_t> failing_since;  // by output: its last success or start
+  for (const auto& running : running_) {
+    const OutputCounters counters = running->pipeline->output_counters();
+    if (counters.up) continue;
+    const int64_t since = std::max(counters.last_success_unix_ns, running->started_unix_ns);
+    auto [it, added] = failing_since.emplace(running->output_name, since);
+    if (!added) it->second = std::min(it->second, since);
+  }
+  std::vector<std::string> unready;
+  const int64_t grace_ns = std::chrono::nanoseconds(agent_.ready_grace).count();
+  for (const auto& [name, since] : failing_since) {
+    if (now_ns - since < grace_ns) continue;
+    unready.push_back("output " + name + " has not succeeded for " +
+                      std::to_string((now_ns - since) / 1'000'000'000) + "s");
+  }
+  return unready;
+}
+
 SentCounts Runner::sent_total() const {
   std::lock_guard lock(running_mutex_);
   SentCounts total;
@@ -386,6 +415,8 @@ void Runner::collect() const {
     advance(*output.rejected_records, total.counters.rejected_records);
     advance(*output.dropped_batches, total.dropped_batches);
     output.in_flight_requests->set(static_cast<double>(total.counters.in_flight));
+    output.up->set(total.counters.up ? 1 : 0);
+    output.last_success->set(static_cast<double>(total.counters.last_success_unix_ns) / 1e9);
   }
   for (const auto& running : running_) {
     if (!running->loki_stats) continue;

@@ -60,6 +60,9 @@ class Runner {
   void collect() const;
   // What every output accepted so far. Thread-safe.
   SentCounts sent_total() const;
+  // Outputs whose last attempt failed and that have not succeeded for ready_grace (since
+  // their last success, or since they started), with how long; empty: ready. Thread-safe.
+  std::vector<std::string> unready_outputs() const;
   MemoryBudget& budget() { return budget_; }
 
  private:

@@ -82,12 +82,19 @@ int run_service(const std::string& config_path) {
   Runner runner(config->agent, true, signals.stop_token(), metrics->get());
   std::atomic<bool> ready = false;
   auto server =
-      HttpServer::start(config->agent.metrics_listen, {.metrics =
-                                                           [&] {
-                                                             runner.collect();
-                                                             return (*metrics)->registry().render();
-                                                           },
-                                                       .ready = [&] { return ready.load(); }});
+      HttpServer::start(config->agent.metrics_listen,
+                        {.metrics =
+                             [&] {
+                               runner.collect();
+                               return (*metrics)->registry().render();
+                             },
+                         .unready =
+                             [&] {
+                               if (!ready) {
+                                 return std::vector<std::string>{"the pipelines are starting"};
+                               }
+                               return runner.unready_outputs();
+                             }});
   if (!server) {
     log.log(LogLevel::kError, "cannot serve metrics",
             {{"metrics_listen", config->agent.metrics_listen}, {"error", server.error().message}});

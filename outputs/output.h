@@ -22,6 +22,9 @@ struct OutputCounters {
   uint64_t rejected_records = 0;  // refused for good: counted, reported, not retried
   uint64_t in_flight = 0;         // Loki: pushes awaiting their answer; Kafka: messages
                                   // awaiting their delivery report (or their retry)
+  // Health (/ready): false after a failed attempt until the next success.
+  bool up = true;
+  int64_t last_success_unix_ns = 0;  // 0: none yet
 };
 
 // Receives each request's latency in seconds (Loki: one HTTP push attempt; Kafka: one

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -28,6 +29,12 @@ constexpr auto kRetryBackoff = 250ms;
 constexpr auto kPurgeWait = 5s;
 // Delivery reports taken from an event at a time (one event: one ProduceRequest's messages).
 constexpr size_t kReportsPerRead = 1024;
+
+int64_t unix_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // The ledger's reason for a refused message: librdkafka's error name in lower case, without
 // the leading '_' of its local errors ("MSG_SIZE_TOO_LARGE" -> "msg_size_too_large").
@@ -357,6 +364,7 @@ void KafkaOutput::finish_message(MessageRef& ref, int err) {
     }
     case DeliveryOutcome::kRetry: {
       stats_.retried.fetch_add(1, std::memory_order_relaxed);
+      stats_.up.store(false, std::memory_order_relaxed);
       std::lock_guard lock(retry_mutex_);
       retries_.emplace_back(Clock::now() + kRetryBackoff, &ref);
       return;
@@ -477,6 +485,8 @@ void KafkaOutput::settle_reports(rd_kafka_event_t* event) {
   auto end_run = [&] {
     if (run == nullptr) return;
     stats_.delivered.fetch_add(run_length, std::memory_order_relaxed);
+    stats_.up.store(true, std::memory_order_relaxed);
+    stats_.last_success_unix_ns.store(unix_now_ns(), std::memory_order_relaxed);
     complete(*run, run_length);  // may delete the batch: no message after the run is in it
     run = nullptr;
     run_length = 0;
@@ -534,13 +544,20 @@ bool KafkaOutput::drain(Clock::time_point deadline) {
 OutputCounters KafkaOutput::counters() const {
   return {.retries = stats_.retried.load(std::memory_order_relaxed),
           .rejected_records = stats_.rejected.load(std::memory_order_relaxed),
-          .in_flight = in_flight_messages_.load(std::memory_order_relaxed)};
+          .in_flight = in_flight_messages_.load(std::memory_order_relaxed),
+          .up = stats_.up.load(std::memory_order_relaxed),
+          .last_success_unix_ns = stats_.last_success_unix_ns.load(std::memory_order_relaxed)};
 }
 
 void KafkaOutput::report_error(rd_kafka_event_t* event) {
   const rd_kafka_resp_err_t err = rd_kafka_event_error(event);
   const char* reason = rd_kafka_event_error_string(event);
   const bool fatal = rd_kafka_event_error_is_fatal(event) != 0;
+  // Every broker unreachable: messages wait in librdkafka until message.timeout.ms, with
+  // no delivery report to say so. The output is down until the next one is delivered.
+  if (fatal || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    stats_.up.store(false, std::memory_order_relaxed);
+  }
   if (fatal) {
     {
       std::lock_guard lock(mutex_);

@@ -44,6 +44,10 @@ struct KafkaOutputStats {
   std::atomic<uint64_t> delivered{0};  // messages acknowledged by the brokers
   std::atomic<uint64_t> rejected{0};   // messages permanently refused
   std::atomic<uint64_t> retried{0};    // messages produced again (timeouts, transient errors)
+  // Health: a delivery report with an error the output retries makes it down; a delivered
+  // one makes it up again.
+  std::atomic<bool> up{true};
+  std::atomic<int64_t> last_success_unix_ns{0};
 };
 
 struct KafkaRejection {

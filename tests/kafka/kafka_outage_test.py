@@ -140,6 +140,46 @@ class OutageTest(h.KafkaTest):
         messages = h.consume(self.kafka.bootstrap, "logs", len(lines))
         self.assert_all_arrived(messages, lines)
 
+    def test_brokers_down_past_ready_grace_make_the_agent_unready_until_it_delivers(self):
+        lines = h.make_lines(5, 4_000)
+        log, data = self.path("app.log"), self.path("data")
+        h.write_lines(log, lines[:2_000])
+        port = h.free_port()
+        config = h.write_config(self.path("logship.toml"), data, [log], self.kafka.bootstrap,
+                                "logs", metrics_port=port)
+        with open(config) as f:
+            text = f.read().replace("[agent]\n", '[agent]\nready_grace = "1s"\n', 1)
+        with open(config, "w") as f:
+            f.write(text)
+        proc = self.logship(["run", "-c", config])
+        self.wait_produced("logs", 2_000, 60, proc)
+        self.assertEqual(ready(port), (200, "ready\n"))
+        self.assertEqual(h.metric(port, "logship_output_up"), 1)
+        self.assertGreater(h.metric(port, "logship_output_last_success_timestamp_seconds"), 0)
+
+        self.kafka.all_brokers("down")
+        h.write_lines(log, lines[2_000:], mode="ab")
+        h.wait_until(lambda: ready(port)[0] == 503, 30, "/ready to answer 503 with no broker")
+        self.assertIn("output kafka has not succeeded for", ready(port)[1])
+        self.assertEqual(h.metric(port, "logship_output_up"), 0)
+        self.assertEqual(h.get(port, "/health")[0], 200, "/health follows the process only")
+
+        self.kafka.all_brokers("up")
+        h.wait_until(lambda: ready(port)[0] == 200, 60, "/ready to answer 200 once delivering")
+        self.wait_acknowledged(data, [log], 60, proc)
+        self.assertEqual(h.metric(port, "logship_output_up"), 1)
+        h.wait_until(lambda: h.ledger.settled_at(port, "app", "kafka", len(lines)), 30,
+                     "the ledger to settle every line")
+        h.ledger.check(h.ledger.from_metrics(port, "app", "kafka"), len(lines))
+        self.assertEqual(h.stop_logship(proc), 0, self.log_text())
+        messages = h.consume(self.kafka.bootstrap, "logs", len(lines))
+        self.assert_all_arrived(messages, lines, allow_duplicates=True)
+
+
+def ready(port):
+    """(status, body) of /ready."""
+    return h.get(port, "/ready")
+
 
 if __name__ == "__main__":
     h.main()

@@ -117,15 +117,20 @@ TEST_CASE("a scrape of /metrics over a socket parses as strict Prometheus text")
                      {{"output", "loki"}, {"le", "0.25"}}) == 3);
 }
 
-TEST_CASE("/health answers ok and /ready follows the ready callback") {
+TEST_CASE("/health answers ok and /ready names why it is not ready") {
   std::atomic<bool> ready = false;
-  auto server = HttpServer::start("127.0.0.1:0", {.ready = [&] { return ready.load(); }});
+  auto server = HttpServer::start("127.0.0.1:0", {.unready = [&] {
+                                    return ready ? std::vector<std::string>{}
+                                                 : std::vector<std::string>{"output a is down"};
+                                  }});
   REQUIRE(server);
   const uint16_t port = (*server)->port();
   const std::string health = get(port, "/health");
   CHECK(status_line(health) == "HTTP/1.1 200 OK");
   CHECK(body(health) == "ok\n");
-  CHECK(status_line(get(port, "/ready")) == "HTTP/1.1 503 Service Unavailable");
+  const std::string not_ready = get(port, "/ready");
+  CHECK(status_line(not_ready) == "HTTP/1.1 503 Service Unavailable");
+  CHECK(body(not_ready) == "not ready\noutput a is down\n");
   ready = true;
   CHECK(status_line(get(port, "/ready?verbose=1")) == "HTTP/1.1 200 OK");
 }
