@@ -19,6 +19,7 @@ import time
 
 import durable
 import harness
+import ledger
 
 WRITER = r"""
 import os, shutil, sys, time
@@ -121,6 +122,10 @@ class Torture:
             self.test.assertEqual(writer.wait(timeout=duration * 4 + 60), 0, "writer failed")
             self.wait_complete(timeout=60)
             self.test.assertEqual(self.agent.stop(), 0, self.agent.stderr_text())
+            if self.agent.args[0] == "tail":
+                # Across kills lines repeat, so only the last run's own account can balance:
+                # everything it read settled, nothing left in flight after its drain.
+                ledger.check(ledger.from_summary(self.agent.stderr_text().encode()), None)
         finally:
             self.agent.ensure_dead()
             if writer.poll() is None:
