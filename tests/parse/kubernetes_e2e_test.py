@@ -15,6 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import harness  # noqa: E402
+import ledger  # noqa: E402
 
 NAMESPACES = ["default", "shop", "kube-system"]
 PODS_PER_NAMESPACE = 4
@@ -37,6 +38,7 @@ class Container:
         self.file = open(self.log, "ab", buffering=0)
         os.symlink(self.log, self.link)
         self.written = {}  # record id -> full message
+        self.file_lines = 0  # CRI lines written, P pieces included: what the ledger counts
         self.phase = 0
 
     def labels(self):
@@ -45,7 +47,9 @@ class Container:
 
     def write_records(self, count, tag):
         for i in range(count):
-            self.file.write(self.cri_lines(f"{self.namespace}/{self.pod}/{self.name}/{tag}/{i}", i))
+            data = self.cri_lines(f"{self.namespace}/{self.pod}/{self.name}/{tag}/{i}", i)
+            self.file.write(data)
+            self.file_lines += data.count(b"\n")
 
     def cri_lines(self, record_id, i):
         """A record as CRI lines: some whole, some split into P pieces, some on stderr."""
@@ -111,13 +115,13 @@ class KubernetesPreset(harness.TempDirTest):
                     containers.append(Container(root, namespace, pod, uid, name, f"{n}{p}{c}" * 8))
         return root, containers
 
-    def write_config(self, paths_line):
+    def write_config(self, paths_line, port):
         config = self.path("logship.toml")
         with open(config, "w") as f:
             f.write(f"""
 [agent]
 data_dir = "{self.path('data')}"
-metrics_listen = ""
+metrics_listen = "127.0.0.1:{port}"
 
 [[inputs]]
 preset = "kubernetes"
@@ -146,9 +150,10 @@ format = "json"
             c.write_records(RECORDS_PER_PHASE, "phase0")
         os.makedirs(self.path("data"))
         out_path = self.path("out.jsonl")
+        port = harness.free_port()
         with open(out_path, "wb") as out, open(self.path("stderr.txt"), "wb") as err:
             agent = subprocess.Popen([harness.LOGSHIP, "run", "-c", self.write_config(
-                paths_line.replace("ROOT", root))], stdout=out, stderr=err)
+                paths_line.replace("ROOT", root), port)], stdout=out, stderr=err)
         output = Output(out_path)
         try:
             for phase, stamp in enumerate(ROTATIONS):
@@ -161,6 +166,10 @@ format = "json"
             expected = sum(len(c.written) for c in containers)
             harness.wait_until(lambda: len(output.poll()) >= expected, WAIT_S,
                                f"{expected} records")
+            lines = sum(c.file_lines for c in containers)
+            harness.wait_until(lambda: ledger.settled_at(port, "kubernetes", "out", lines),
+                               WAIT_S, f"the ledger to settle {lines} CRI lines")
+            ledger.check(ledger.from_metrics(port, "kubernetes", "out"), lines)
             agent.send_signal(signal.SIGTERM)
             code = agent.wait(timeout=20)
         finally:
