@@ -73,7 +73,8 @@ class AckHandle {
     std::exchange(sink_, nullptr)->settle(sequence_, fate);
   }
   // Settles a batch of which the destination refused some lines: those are counted
-  // rejected by reason, the rest delivered. Its offsets move on either way.
+  // rejected by reason, the rest delivered. Its offsets move on either way; the tracker
+  // hears kRejected when anything was refused.
   void settle_partly(std::span<const Rejection> rejected) {
     if (!sink_) return;
     if (ledger_) {
@@ -84,7 +85,8 @@ class AckHandle {
       }
       ledger_->delivered(lines_ > refused ? lines_ - refused : 0);
     }
-    std::exchange(sink_, nullptr)->settle(sequence_, Fate::kDelivered);
+    std::exchange(sink_, nullptr)
+        ->settle(sequence_, rejected.empty() ? Fate::kDelivered : Fate::kRejected);
   }
   bool settled() const { return sink_ == nullptr; }
   uint64_t lines() const { return lines_; }

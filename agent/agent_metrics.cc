@@ -107,6 +107,10 @@ Result<void> AgentMetrics::register_all() {
       "Rotated files spooled and closed while their output was blocked.", input);
   reg(spool_dropped_, "logship_spool_dropped_lines_total",
       "Spooled lines deleted unshipped because the spool reached spool_max_bytes.", input);
+  reg(checkpoint_write_errors_, "logship_checkpoint_write_errors_total",
+      "Checkpoint saves that failed (disk full, data_dir unwritable); the last good file "
+      "stays and saving is retried.",
+      {});
   reg(memory_tight_, "logship_memory_tight_total",
       "Times the memory budget passed its high-water mark (reads shrink).", {});
   reg(input_pauses_, "logship_input_pauses_total",
@@ -230,6 +234,10 @@ LokiMetrics AgentMetrics::loki(std::string_view output) {
           .sent_body_bytes = loki_sent_body_bytes_->with({output}),
           .records_over_stream_limit = loki_over_stream_limit_->with({output}),
           .streams = loki_streams_->with({output})};
+}
+
+std::shared_ptr<Counter> AgentMetrics::checkpoint_write_errors() {
+  return checkpoint_write_errors_->with({});
 }
 
 BudgetMetrics AgentMetrics::budget() {

@@ -97,6 +97,7 @@ class AgentMetrics {
   OutputMetrics output(std::string_view output);
   LokiMetrics loki(std::string_view output);
   BudgetMetrics budget();
+  std::shared_ptr<Counter> checkpoint_write_errors();  // logship_checkpoint_write_errors_total
 
  private:
   AgentMetrics() = default;
@@ -144,6 +145,7 @@ class AgentMetrics {
   MetricFamily<Gauge>* memory_limit_ = nullptr;
   MetricFamily<Gauge>* memory_rung_ = nullptr;
   MetricFamily<Gauge>* spool_bytes_ = nullptr;
+  MetricFamily<Counter>* checkpoint_write_errors_ = nullptr;
   std::mutex files_mutex_;
   std::map<std::string, std::set<std::string>, std::less<>> published_files_;  // by input
 };

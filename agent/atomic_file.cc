@@ -17,21 +17,26 @@ std::string parent_directory(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+Result<void> write_temporary(const std::string& temporary, std::string_view content) {
+  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  if (!fd) return make_error(ErrorCode::kIo, errno_message("open", temporary));
+  while (!content.empty()) {
+    const ssize_t n = ::write(fd.get(), content.data(), content.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error(ErrorCode::kIo, errno_message("write", temporary));
+    content.remove_prefix(static_cast<size_t>(n));
+  }
+  if (::fsync(fd.get()) != 0) return make_error(ErrorCode::kIo, errno_message("fsync", temporary));
+  return {};
+}
+
 }  // namespace
 
 Result<void> write_file_atomically(const std::string& path, std::string_view content) {
   const std::string temporary = path + ".tmp";
-  {
-    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
-    if (!fd) return make_error(ErrorCode::kIo, errno_message("open", temporary));
-    while (!content.empty()) {
-      const ssize_t n = ::write(fd.get(), content.data(), content.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return make_error(ErrorCode::kIo, errno_message("write", temporary));
-      content.remove_prefix(static_cast<size_t>(n));
-    }
-    if (::fsync(fd.get()) != 0)
-      return make_error(ErrorCode::kIo, errno_message("fsync", temporary));
+  if (auto written = write_temporary(temporary, content); !written) {
+    ::unlink(temporary.c_str());  // a half-written file must not hold the space it took
+    return written;
   }
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     return make_error(ErrorCode::kIo, errno_message("rename", temporary));

@@ -67,15 +67,19 @@ Result<void> Checkpointer::save_if_changed() {
   if (positions == last_written_) return {};
   auto saved = store_.save(entries);
   if (!saved) {
-    if (saved.error().message != last_error_) {
-      agent_log().log(LogLevel::kError, "cannot write checkpoints",
-                      {{"path", store_.path()}, {"error", saved.error().message}});
-      last_error_ = saved.error().message;
-    }
+    // Said at every failed save; the agent log folds repeats into one line per interval
+    // with their count. The file written last stays whole (atomic replace).
+    write_errors_.fetch_add(1, std::memory_order_relaxed);
+    agent_log().log(LogLevel::kError,
+                    "cannot write checkpoints; the last good ones stay and saving is retried",
+                    {{"path", store_.path()}, {"error", saved.error().message}});
+    failing_ = true;
     return saved;
   }
+  if (std::exchange(failing_, false)) {
+    agent_log().log(LogLevel::kInfo, "checkpoints written again", {{"path", store_.path()}});
+  }
   last_written_ = std::move(positions);
-  last_error_.clear();
   return {};
 }
 

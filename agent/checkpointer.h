@@ -7,6 +7,7 @@
 // Thread: its own thread for periodic and asked-for saves; stop_and_save() from the owner
 // after the pipelines stop. The inputs must outlive it.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -36,6 +37,8 @@ class Checkpointer {
   void set_sources(std::vector<const FileInput*> inputs, std::vector<CheckpointEntry> carried);
   // Stops the periodic thread and writes the final positions.
   Result<void> stop_and_save();
+  // Saves that failed (disk full, data_dir unwritable); the last good file stays. Any thread.
+  uint64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
 
  private:
   Result<void> save_if_changed();
@@ -45,7 +48,8 @@ class Checkpointer {
   std::vector<const FileInput*> inputs_;
   std::vector<CheckpointEntry> carried_;
   std::string last_written_;
-  std::string last_error_;
+  bool failing_ = false;
+  std::atomic<uint64_t> write_errors_ = 0;
   std::mutex save_mutex_;
   std::mutex wake_mutex_;
   std::condition_variable_any wake_;

@@ -432,6 +432,7 @@ void Runner::collect() const {
   for (const auto& [pipeline, lines] : ledgers()) {
     metrics_->set_ledger(pipeline.first, pipeline.second, lines);
   }
+  if (checkpointer_) advance(*metrics_->checkpoint_write_errors(), checkpointer_->write_errors());
   const BudgetMetrics budget = metrics_->budget();
   budget.used_bytes->set(static_cast<double>(budget_.used()));
   budget.limit_bytes->set(static_cast<double>(budget_.limit()));

@@ -119,6 +119,15 @@ class DamagedCheckpoints(harness.TempDirTest):
             return text.replace(b"\t800\t", b"\t808\t")
         self.assertIn(b"corrupt", self.damage_and_restart(move_the_offset))
 
+    def test_a_zero_filled_checkpoints_file_is_reported_and_the_agent_starts(self):
+        # What a crash on some filesystems leaves: the size was written, the data was not.
+        self.damage_and_restart(lambda text: b"\0" * len(text))
+
+    def test_a_checkpoints_file_of_another_format_is_reported_and_the_agent_starts(self):
+        message = self.damage_and_restart(
+            lambda text: b'{"version": 2, "files": [{"path": "app.log", "offset": 800}]}\n')
+        self.assertIn(b"checkpoints", message)
+
     def test_offsets_reset_replaces_an_unreadable_file(self):
         data = self.path("data")
         os.makedirs(data)

@@ -52,5 +52,18 @@ class TempDirTest(unittest.TestCase):
         return self.path(name)
 
 
+# The exit code by which ctest reports a test script as skipped (SKIP_RETURN_CODE).
+SKIPPED = 77
+
+
 def main():
-    unittest.main(verbosity=2)
+    """Runs the script's tests: exit 1 on any failure, SKIPPED when one was skipped (so ctest
+    shows it skipped, never passed), else 0."""
+    result = unittest.main(verbosity=2, exit=False).result
+    if not result.wasSuccessful():
+        sys.exit(1)
+    if result.skipped:
+        print(f"{len(result.skipped)} test(s) skipped: " +
+              "; ".join(f"{test.id()}: {why}" for test, why in result.skipped), file=sys.stderr)
+        sys.exit(SKIPPED)
+    sys.exit(0)

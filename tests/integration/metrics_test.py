@@ -135,7 +135,7 @@ type = "stdout"
     def test_a_loki_output_reports_retries_latency_and_its_own_counters(self):
         receiver_bin = os.environ.get("LOKI_RECEIVER")
         if not receiver_bin:
-            self.skipTest("set LOKI_RECEIVER to the loki_receiver binary")
+            self.fail("set LOKI_RECEIVER to the loki_receiver binary")
         receiver = subprocess.Popen([receiver_bin, "--store", self.path("accepted.jsonl")],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.addCleanup(receiver.wait, 10)

@@ -9,6 +9,7 @@ dropped-lines counter equals exactly the lines missing from the output."""
 import collections
 import glob
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -342,6 +343,49 @@ type = "stdout"
                          "the dropped-lines counter differs from the lines missing")
         ledger.check(lines, expected, dropped={"spool_overflow": expected - len(got)})
         self.assert_in_order_per_file(got)
+
+    def test_a_corrupt_spool_segment_is_counted_dropped_and_the_rest_arrives(self):
+        reader, pipe = self.stalled_reader("out1.txt")
+        agent = self.start(self.config("1GiB"), pipe)
+        os.close(pipe)
+        written = self.rotate_while_stalled(agent)
+        agent.kill()
+        agent.wait()
+        os.kill(reader.pid, signal.SIGCONT)
+        reader.wait(timeout=30)
+        oldest = sorted(self.segments())[0]
+        with open(oldest, "rb") as f:
+            header = f.readline()
+        segment_lines = int(re.search(rb"lines=(\d+)", header).group(1))
+        with open(oldest, "r+b") as f:  # half a segment: its zstd frame ends too soon
+            f.truncate(os.path.getsize(oldest) // 2)
+        with open(self.out_path("out2.txt"), "wb") as out:
+            agent = self.start(self.config("1GiB"), out)
+        expected = {line for lines in written for line in lines}
+        harness.wait_until(lambda: ledger.has_ledger(self.port, "app", "out"), 20,
+                           "the restarted agent's metrics")
+        harness.wait_until(
+            lambda: ledger.from_metrics(self.port, "app", "out")["dropped"].get(
+                "spool_unreadable") == segment_lines, 60,
+            f"the {segment_lines} lines of the corrupt segment to be counted dropped")
+        harness.wait_until(lambda: not self.segments(), 60, "the other segments shipped")
+        missing = lambda: expected - set(self.output_lines("out1.txt", "out2.txt"))
+        harness.wait_until(lambda: len(missing()) <= segment_lines, 60,
+                           f"every line but at most the corrupt segment's {segment_lines}")
+        harness.wait_until(lambda: ledger.from_metrics(self.port, "app", "out")["in_flight"] == 0,
+                           30, "nothing in flight")
+        missing = missing()
+        self.assertEqual(len({line.split(b" ", 1)[0] for line in missing}), 1,
+                         "the missing lines are one file's (one segment's)")
+        lines = ledger.from_metrics(self.port, "app", "out")
+        ledger.check(lines, None)
+        self.assertEqual(lines["dropped"], {"spool_unreadable": segment_lines})
+        self.assertIn("spool segment unreadable", self.stop_and_log(agent))
+
+    def stop_and_log(self, agent):
+        agent.send_signal(signal.SIGTERM)
+        self.assertEqual(agent.wait(timeout=20), 0)
+        return agent.stderr.read().decode(errors="replace")
 
 
 if __name__ == "__main__":

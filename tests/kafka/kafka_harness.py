@@ -415,4 +415,11 @@ class KafkaTest(unittest.TestCase):
 
 
 def main():
-    unittest.main(verbosity=2)
+    """Exit 1 on a failure, 77 (ctest's SKIP_RETURN_CODE here) when a test was skipped."""
+    result = unittest.main(verbosity=2, exit=False).result
+    if not result.wasSuccessful():
+        sys.exit(1)
+    if result.skipped:
+        print(f"{len(result.skipped)} test(s) skipped", file=sys.stderr)
+        sys.exit(77)
+    sys.exit(0)

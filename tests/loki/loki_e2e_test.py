@@ -341,7 +341,7 @@ class RejectedBatch(LokiTest):
         write_json_logs(self.path("a.log"), 0, 40_000)
         result = self.tail("--label=job=app", "--", self.path("a.log"))
         stderr = result.stderr.decode(errors="replace")
-        self.assertEqual(result.returncode, 0, stderr)
+        self.assertEqual(result.returncode, 1, "lines were rejected: tail must fail\n" + stderr)
         rejections = re.findall(r'msg="loki push rejected, not retried" output=\S+ status=400 '
                                 r'error=\S.* entries=(\d+)', stderr)
         self.assertEqual(len(rejections), 1, stderr)
