@@ -1,7 +1,7 @@
 # The two commands of the README. Both install what they need first (Debian 12).
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps release debug asan
+.PHONY: run test deps release debug asan torture
 
 deps:
 	bash packaging/install-deps.sh
@@ -27,3 +27,7 @@ run: release
 test: release asan
 	ctest --preset release -j$(JOBS)
 	ctest --preset asan -j$(JOBS)
+
+# The long fault tests, minutes each, on the release build (not part of `make test`).
+torture: release
+	for script in tests/torture/*.sh; do bash "$$script" || exit 1; done
