@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "outputs/encoding/json_scan.h"
+
 namespace logship {
 namespace {
 
@@ -60,6 +62,32 @@ void walk_utf8(std::string_view text, Ascii on_ascii, Sequence on_sequence, Inva
   }
 }
 
+// One ASCII byte that json_clean_prefix() stopped at: a quote, a backslash or a control.
+void append_escaped_ascii(std::string& out, char c) {
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default: {
+      std::array<char, 8> escape{};
+      std::snprintf(escape.data(), escape.size(), "\\u%04x", static_cast<unsigned char>(c));
+      out += escape.data();
+    }
+  }
+}
+
 }  // namespace
 
 void append_valid_utf8(std::string& out, std::string_view text) {
@@ -69,37 +97,28 @@ void append_valid_utf8(std::string& out, std::string_view text) {
 }
 
 void append_json_string(std::string& out, std::string_view text) {
+  out.reserve(out.size() + text.size() + 2);
   out += '"';
-  walk_utf8(
-      text,
-      [&](char c) {
-        switch (c) {
-          case '"':
-            out += "\\\"";
-            break;
-          case '\\':
-            out += "\\\\";
-            break;
-          case '\n':
-            out += "\\n";
-            break;
-          case '\r':
-            out += "\\r";
-            break;
-          case '\t':
-            out += "\\t";
-            break;
-          default:
-            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-              std::array<char, 8> escape{};
-              std::snprintf(escape.data(), escape.size(), "\\u%04x", static_cast<unsigned char>(c));
-              out += escape.data();
-            } else {
-              out += c;
-            }
-        }
-      },
-      [&](std::string_view s) { out += s; }, [&] { out += kReplacement; });
+  for (size_t i = 0; i < text.size();) {
+    const size_t clean = json_clean_prefix(text.substr(i));
+    out.append(text.data() + i, clean);
+    i += clean;
+    if (i == text.size()) break;
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      const size_t length = utf8_sequence_length(text, i);
+      if (length == 0) {
+        out += kReplacement;
+        ++i;
+      } else {
+        out.append(text.data() + i, length);
+        i += length;
+      }
+      continue;
+    }
+    append_escaped_ascii(out, static_cast<char>(c));
+    ++i;
+  }
   out += '"';
 }
 
