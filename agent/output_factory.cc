@@ -41,13 +41,29 @@ void log_loki_event(const std::string& output, int64_t max_streams, const LokiEv
     case LokiEvent::Kind::kRecovered:
       agent_log().log(LogLevel::kInfo, "loki pushes succeed again", {{"output", output}});
       return;
-    case LokiEvent::Kind::kRejected:
-      agent_log().log(LogLevel::kError, "loki push rejected, not retried",
+    case LokiEvent::Kind::kEndpointFault:
+      // Error, not warn: no retry fixes a wrong URL or credentials; an operator must.
+      agent_log().log(LogLevel::kError,
+                      "loki endpoint refused the push (check url and credentials); retrying",
                       {{"output", output},
                        {"status", status},
                        {"error", event.error},
-                       {"entries", event.entries}});
+                       {"entries", event.entries},
+                       {"retry_in_ms", event.delay.count()}});
       return;
+    case LokiEvent::Kind::kRejected: {
+      // One message per reason, so the repeat limiter writes each reason's first entry
+      // once per interval and counts the rest.
+      const std::string msg = "loki rejected an entry, not retried: " + std::string(event.reason);
+      agent_log().log(LogLevel::kError, msg,
+                      {{"output", output},
+                       {"status", status},
+                       {"reason", event.reason},
+                       {"error", event.error},
+                       {"path", event.path},
+                       {"offset", event.offset}});
+      return;
+    }
     case LokiEvent::Kind::kOverStreamLimit:
       // Once per batch that goes over; the log writes it once per repeat interval and
       // counts the rest (logship_loki_records_over_stream_limit_total has the exact total).

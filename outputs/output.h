@@ -27,6 +27,13 @@ struct OutputCounters {
   int64_t last_success_unix_ns = 0;  // 0: none yet
 };
 
+// The wall clock as OutputCounters::last_success_unix_ns holds it.
+inline int64_t unix_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // Receives each request's latency in seconds (Loki: one HTTP push attempt; Kafka: one
 // delivery report, i.e. one ProduceRequest's messages to a partition, from producing its
 // oldest message to the report). Called from the output's threads.

@@ -30,12 +30,6 @@ constexpr auto kPurgeWait = 5s;
 // Delivery reports taken from an event at a time (one event: one ProduceRequest's messages).
 constexpr size_t kReportsPerRead = 1024;
 
-int64_t unix_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The ledger's reason for a refused message: librdkafka's error name in lower case, without
 // the leading '_' of its local errors ("MSG_SIZE_TOO_LARGE" -> "msg_size_too_large").
 std::string rejection_reason(rd_kafka_resp_err_t code) {

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "agent/unique_fd.h"
+#include "outputs/loki/bearer_token.h"
 #include "outputs/loki/http_transport.h"
 
 namespace logship {
@@ -364,7 +365,9 @@ Result<void> ResponseReader::read_body(const std::optional<size_t>& length, bool
 class SocketTransport final : public HttpTransport {
  public:
   explicit SocketTransport(std::shared_ptr<const HttpClientFactory::Shared> shared)
-      : shared_(std::move(shared)), connection_(*shared_, Clock::now(), {}) {}
+      : shared_(std::move(shared)),
+        connection_(*shared_, Clock::now(), {}),
+        token_(shared_->options.bearer_token_file) {}
 
   Result<HttpResponse> post(std::string_view body, std::stop_token stop) override {
     const auto deadline = Clock::now() + shared_->options.timeout;
@@ -389,6 +392,11 @@ class SocketTransport final : public HttpTransport {
       }
     }
     std::string head = shared_->request_head;
+    if (!shared_->options.bearer_token_file.empty()) {
+      // A token that cannot be read again keeps the last one; Loki judges it.
+      (void)token_.refresh();
+      head += "Authorization: " + token_.header_value() + "\r\n";
+    }
     head += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
     auto sent = connection_.write_all(head);
     if (sent) sent = connection_.write_all(body);
@@ -406,6 +414,7 @@ class SocketTransport final : public HttpTransport {
 
   std::shared_ptr<const HttpClientFactory::Shared> shared_;
   Connection connection_;
+  BearerToken token_;
   bool got_bytes_ = false;
 };
 

@@ -42,6 +42,9 @@ struct HttpClientOptions {
   HttpUrl url;
   // Sent with every request (Content-Type, Authorization, X-Scope-OrgID, ...).
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, every request carries `Authorization: Bearer <its content>`, read again
+  // when the file changes (BearerToken).
+  std::string bearer_token_file;
   std::string ca_file;  // https only; empty: the system CAs
   std::chrono::milliseconds timeout = std::chrono::seconds(30);
 };

@@ -1,9 +1,8 @@
 #include "outputs/loki/loki_output.h"
 
-#include <fstream>
 #include <random>
-#include <sstream>
 
+#include "outputs/loki/bearer_token.h"
 #include "outputs/loki/http_url.h"
 
 namespace logship {
@@ -68,19 +67,10 @@ Result<HttpClientOptions> loki_client_options(const LokiOutputConfig& config) {
                                                                     config.basic_auth_password));
   }
   if (!config.bearer_token_file.empty()) {
-    std::ifstream file(config.bearer_token_file);
-    std::stringstream content;
-    content << file.rdbuf();
-    std::string token = content.str();
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
-      token.pop_back();
-    }
-    if (!file || token.empty()) {
-      return make_error(
-          ErrorCode::kInvalidConfig,
-          "read bearer_token_file " + config.bearer_token_file + ": missing, unreadable or empty");
-    }
-    options.headers.emplace_back("Authorization", "Bearer " + token);
+    // Read once here so that a missing token is a config error at start.
+    BearerToken token(config.bearer_token_file);
+    if (auto read = token.refresh(); !read) return std::unexpected(read.error());
+    options.bearer_token_file = config.bearer_token_file;
   }
   return options;
 }
@@ -144,8 +134,8 @@ Result<void> LokiOutput::send(Batch batch, std::stop_token stop) {
       held = lane->lock();
       held_lane = lane;
     }
-    if (!lane->append(held, pending, stream.id, stream.labels,
-                      stream.order_timestamp(record.timestamp_ns), records.line(record), stop)) {
+    if (!lane->append(held, pending, record, stream.id, stream.labels,
+                      stream.order_timestamp(record.timestamp_ns), stop)) {
       // Stopping: our part stays unfinished, so the batch ends up dropped, never delivered.
       return make_error(ErrorCode::kShutdown, "loki output: stopped while sending");
     }
@@ -158,14 +148,16 @@ Result<void> LokiOutput::send(Batch batch, std::stop_token stop) {
         {.kind = LokiEvent::Kind::kOverStreamLimit, .entries = over_limit - over_limit_before});
   }
   stats_->streams.store(router_.stream_count(), std::memory_order_relaxed);
-  pending->finish_part(false);
+  pending->finish_part();
   return {};
 }
 
 OutputCounters LokiOutput::counters() const {
   return {.retries = stats_->retries.load(std::memory_order_relaxed),
           .rejected_records = stats_->records_rejected.load(std::memory_order_relaxed),
-          .in_flight = stats_->in_flight.load(std::memory_order_relaxed)};
+          .in_flight = stats_->in_flight.load(std::memory_order_relaxed),
+          .up = stats_->up.load(std::memory_order_relaxed),
+          .last_success_unix_ns = stats_->last_success_unix_ns.load(std::memory_order_relaxed)};
 }
 
 bool LokiOutput::drain(std::chrono::steady_clock::time_point deadline) {

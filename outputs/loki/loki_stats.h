@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "outputs/output.h"
 
@@ -30,12 +31,15 @@ struct LokiStats {
   std::atomic<uint64_t> requests{0};  // push attempts, including retries
   std::atomic<uint64_t> retries{0};   // attempts answered retryable
   std::atomic<uint64_t> records_delivered{0};
-  std::atomic<uint64_t> requests_rejected{0};  // pushes refused for good (4xx)
-  std::atomic<uint64_t> records_rejected{0};
-  std::atomic<uint64_t> body_bytes_sent{0};  // of delivered requests, as on the wire
+  std::atomic<uint64_t> requests_rejected{0};  // pushes answered 400 or 413 (then split)
+  std::atomic<uint64_t> records_rejected{0};   // entries refused alone, for good
+  std::atomic<uint64_t> body_bytes_sent{0};    // of delivered requests, as on the wire
   std::atomic<uint64_t> records_over_stream_limit{0};
   std::atomic<uint64_t> streams{0};
   std::atomic<uint64_t> in_flight{0};  // pushes sent and not answered yet
+  // Health: false from a failed attempt until Loki answers again (2xx, 400 or 413).
+  std::atomic<bool> up{true};
+  std::atomic<int64_t> last_success_unix_ns{0};
 
   LokiCounts counts() const;
 };
@@ -44,9 +48,14 @@ struct LokiStats {
 // rate-limits repeats), so a long outage is visible as a count rather than one line.
 struct LokiEvent {
   enum class Kind {
-    kRetrying,   // an attempt failed retryably; the push is tried again after `delay`
+    kRetrying,  // an attempt failed retryably; the push is tried again after `delay`
+    // The same, for an answer about the endpoint (401, 403, 404, ...): someone must fix
+    // the URL or the credentials; the entries wait.
+    kEndpointFault,
     kRecovered,  // a push succeeded after failed attempts
-    kRejected,   // a push was refused for good (4xx): its records are counted, not retried
+    // An entry Loki refused alone (400, 413): counted by `reason`, not retried. `path`
+    // and `offset` say where its line starts.
+    kRejected,
     // Records of a batch would have opened streams past `max_streams`: they were shipped
     // without their field-templated labels. `entries` is how many (reported per batch).
     kOverStreamLimit,
@@ -56,6 +65,9 @@ struct LokiEvent {
   std::string error;          // the network error, or the response body's first line
   uint64_t entries = 0;       // entries in the push
   std::chrono::milliseconds delay{0};
+  std::string_view reason;  // kRejected: the ledger's reason
+  std::string path;         // kRejected: the entry's file
+  uint64_t offset = 0;
 };
 
 // Must be thread-safe: lanes call them from their threads.

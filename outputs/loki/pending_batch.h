@@ -2,16 +2,19 @@
 // Settlement of batches whose records are spread over several push requests (a batch
 // can feed many streams, and streams live in different lanes). Each request holding
 // part of a batch owns one "part"; the send() thread owns one while it distributes the
-// records. The last part to finish settles the batch: rejected if any part was rejected,
-// else delivered. A batch whose parts are abandoned (shutdown) is destroyed unsettled,
+// records. Each part finishes with the lines Loki refused for good, by reason; the last
+// part settles the batch with all of them (AckHandle::settle_partly): delivered when none
+// was refused. A batch whose parts are abandoned (shutdown) is destroyed unsettled,
 // so its AckHandle reports it dropped and its offsets do not move.
 // Thread-safe: parts finish on lane threads.
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <span>
+#include <vector>
 
 #include "agent/batch.h"
 
@@ -50,11 +53,23 @@ class PendingBatch {
   PendingBatch& operator=(const PendingBatch&) = delete;
 
   const Batch& batch() const { return batch_; }
-  void add_part() { parts_.fetch_add(1, std::memory_order_relaxed); }
-  void finish_part(bool rejected) {
-    if (rejected) rejected_.store(true, std::memory_order_relaxed);
-    if (parts_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      batch_.settle(rejected_.load(std::memory_order_relaxed) ? Fate::kRejected : Fate::kDelivered);
+  void add_part() {
+    std::lock_guard lock(mutex_);
+    ++parts_;
+  }
+  void finish_part(std::span<const Rejection> rejected = {}) {
+    std::lock_guard lock(mutex_);
+    for (const Rejection& more : rejected) {
+      auto same = std::find_if(rejected_.begin(), rejected_.end(),
+                               [&](const Rejection& known) { return known.reason == more.reason; });
+      if (same == rejected_.end()) {
+        rejected_.push_back(more);
+      } else {
+        same->lines += more.lines;
+      }
+    }
+    if (--parts_ == 0) {
+      batch_.settle_partly(rejected_);
       unsettled_.settled();
     }
   }
@@ -62,8 +77,9 @@ class PendingBatch {
  private:
   Batch batch_;
   UnsettledCount& unsettled_;
-  std::atomic<uint32_t> parts_{1};
-  std::atomic<bool> rejected_{false};
+  std::mutex mutex_;  // parts finish on lane threads
+  uint32_t parts_ = 1;
+  std::vector<Rejection> rejected_;
 };
 
 }  // namespace logship

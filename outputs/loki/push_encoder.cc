@@ -177,12 +177,26 @@ void PushRequestBuilder::clear() {
   }
 }
 
-void PushRequestBuilder::encode(std::string& body) const {
+void PushRequestBuilder::encode(std::string& body, uint32_t first, uint32_t end) const {
   if (encoding_ == LokiEncoding::kProtobuf) {
-    encode_protobuf(body);
+    encode_protobuf(body, first, end);
   } else {
-    encode_json(body);
+    encode_json(body, first, end);
   }
+}
+
+size_t PushRequestBuilder::bytes_within(const StreamPart& part, uint32_t first,
+                                        uint32_t end) const {
+  if (first == 0 && end == entries_.size()) return part.bytes;
+  size_t bytes = 0;
+  for (const Run& run : part.runs) {
+    const uint32_t begin = std::max(run.first_entry, first);
+    const uint32_t stop = std::min(run.end_entry, end);
+    if (begin >= stop) continue;
+    bytes += owned_end(stop - 1) - entries_[begin].owned_begin;
+    for (uint32_t i = begin; i < stop; ++i) bytes += entries_[i].borrowed_size;
+  }
+  return bytes;
 }
 
 namespace {
@@ -221,9 +235,16 @@ class AppendingSink final : public snappy::Sink {
 // block this size stays in cache between our copy and its read).
 class PushRequestBuilder::GatherSource final : public snappy::Source {
  public:
+  // `head_ends[i]` ends part i's head in `stream_heads`; a part with no entries in
+  // [first, end) has an empty head and is skipped.
   GatherSource(const PushRequestBuilder& builder, std::string_view stream_heads,
-               const std::vector<size_t>& head_ends, size_t total)
-      : builder_(builder), stream_heads_(stream_heads), head_ends_(head_ends), left_(total) {
+               const std::vector<size_t>& head_ends, size_t total, uint32_t first, uint32_t end)
+      : builder_(builder),
+        stream_heads_(stream_heads),
+        head_ends_(head_ends),
+        left_(total),
+        first_(first),
+        end_(end) {
     block_.resize_and_overwrite(kBlockBytes, [](char*, size_t size) { return size; });
   }
   size_t Available() const override { return left_; }
@@ -270,7 +291,7 @@ class PushRequestBuilder::GatherSource final : public snappy::Source {
         head_sent_ = false;
         continue;
       }
-      if (entry_ == part.runs[run_].end_entry) {
+      if (entry_ >= std::min(part.runs[run_].end_entry, end_)) {
         ++run_;
         start_run(part);
         continue;
@@ -291,7 +312,7 @@ class PushRequestBuilder::GatherSource final : public snappy::Source {
 
   void start_run(const StreamPart& part) {
     if (run_ == part.runs.size()) return;
-    entry_ = part.runs[run_].first_entry;
+    entry_ = std::max(part.runs[run_].first_entry, first_);
     owned_sent_ = false;
   }
 
@@ -308,9 +329,11 @@ class PushRequestBuilder::GatherSource final : public snappy::Source {
   size_t run_ = 0;
   uint32_t entry_ = 0;
   bool owned_sent_ = false;
+  const uint32_t first_;
+  const uint32_t end_;
 };
 
-void PushRequestBuilder::encode_protobuf(std::string& body) const {
+void PushRequestBuilder::encode_protobuf(std::string& body, uint32_t first, uint32_t end) const {
   // Per stream: the StreamAdapter key and length, then its labels field; its entries
   // follow.
   std::string stream_heads;
@@ -319,35 +342,51 @@ void PushRequestBuilder::encode_protobuf(std::string& body) const {
   size_t total = 0;
   for (size_t i = 0; i < used_; ++i) {
     const std::string& labels = parts_[i].labels->text;
-    const size_t entries_size = parts_[i].bytes;
+    const size_t entries_size = bytes_within(parts_[i], first, end);
     const size_t head_begin = stream_heads.size();
-    stream_heads.push_back(kLengthDelimited1);
-    append_varint(stream_heads, 1 + varint_size(labels.size()) + labels.size() + entries_size);
-    stream_heads.push_back(kLengthDelimited1);
-    append_varint(stream_heads, labels.size());
-    stream_heads += labels;
+    if (entries_size > 0) {
+      stream_heads.push_back(kLengthDelimited1);
+      append_varint(stream_heads, 1 + varint_size(labels.size()) + labels.size() + entries_size);
+      stream_heads.push_back(kLengthDelimited1);
+      append_varint(stream_heads, labels.size());
+      stream_heads += labels;
+    }
     head_ends.push_back(stream_heads.size());
     total += stream_heads.size() - head_begin + entries_size;
   }
-  GatherSource source(*this, stream_heads, head_ends, total);
+  GatherSource source(*this, stream_heads, head_ends, total, first, end);
   body.clear();
   AppendingSink sink(body);
   snappy::Compress(&source, &sink);
 }
 
-void PushRequestBuilder::encode_json(std::string& body) const {
+void PushRequestBuilder::encode_json(std::string& body, uint32_t first, uint32_t end) const {
   body.clear();
   body += "{\"streams\":[";
+  bool first_stream = true;
   for (size_t i = 0; i < used_; ++i) {
-    if (i > 0) body += ',';
-    body += "{\"stream\":";
-    body += parts_[i].labels->json;
-    body += ",\"values\":[";
+    bool first_value = true;
     for (const Run& run : parts_[i].runs) {
-      const size_t begin = entries_[run.first_entry].owned_begin;
-      body.append(owned_, begin, owned_end(run.end_entry - 1) - begin);
+      const uint32_t begin = std::max(run.first_entry, first);
+      const uint32_t stop = std::min(run.end_entry, end);
+      if (begin >= stop) continue;
+      if (first_value) {
+        if (!first_stream) body += ',';
+        body += "{\"stream\":";
+        body += parts_[i].labels->json;
+        body += ",\"values\":[";
+      }
+      size_t from = entries_[begin].owned_begin;
+      // An entry after its stream's first carries the comma before it: a part of the
+      // request that starts mid-stream drops it.
+      if (first_value && owned_[from] == ',') ++from;
+      body.append(owned_, from, owned_end(stop - 1) - from);
+      first_value = false;
     }
-    body += "]}";
+    if (!first_value) {
+      body += "]}";
+      first_stream = false;
+    }
   }
   body += "]}";
 }

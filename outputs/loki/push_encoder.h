@@ -47,7 +47,10 @@ class PushRequestBuilder {
 
   // Writes the request body (snappy(protobuf) or JSON) into `body`, replacing its content
   // but reusing its capacity; `body` grows only to the size it needs.
-  void encode(std::string& body) const;
+  void encode(std::string& body) const { encode(body, 0, static_cast<uint32_t>(entries())); }
+  // The same for the entries numbered [first, end) in the order added (a part of the
+  // request, to find which entries Loki refuses).
+  void encode(std::string& body, uint32_t first, uint32_t end) const;
   // Empties the builder, keeping its buffers for the next request.
   void clear();
 
@@ -73,8 +76,10 @@ class PushRequestBuilder {
   };
   class GatherSource;
   StreamPart& part(uint32_t stream_id, const StreamLabels& labels);
-  void encode_protobuf(std::string& body) const;
-  void encode_json(std::string& body) const;
+  // Bytes of a stream's entries numbered [first, end).
+  size_t bytes_within(const StreamPart& part, uint32_t first, uint32_t end) const;
+  void encode_protobuf(std::string& body, uint32_t first, uint32_t end) const;
+  void encode_json(std::string& body, uint32_t first, uint32_t end) const;
   size_t owned_end(uint32_t entry) const {
     return entry + 1 < entries_.size() ? entries_[entry + 1].owned_begin : owned_.size();
   }

@@ -1,5 +1,6 @@
 #include "outputs/loki/request_lane.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 
@@ -41,6 +42,10 @@ RequestLane::Request::Request(const LaneShared& shared)
     : builder(shared.config.encoding, static_cast<size_t>(shared.config.batch_bytes) + kLineSlack),
       charged(empty_lease(shared.budget)) {}
 
+uint64_t RequestLane::Request::buffer_bytes() const {
+  return builder.buffer_bytes() + origins.capacity() * sizeof(EntryOrigin);
+}
+
 RequestLane::RequestLane(LaneShared shared, std::unique_ptr<HttpTransport> transport, uint64_t seed)
     : shared_(shared),
       transport_(std::move(transport)),
@@ -58,8 +63,8 @@ RequestLane::~RequestLane() {
 }
 
 bool RequestLane::append(std::unique_lock<std::mutex>& lock,
-                         const std::shared_ptr<PendingBatch>& batch, uint32_t stream_id,
-                         const StreamLabels& labels, int64_t timestamp_ns, std::string_view line,
+                         const std::shared_ptr<PendingBatch>& batch, const Record& record,
+                         uint32_t stream_id, const StreamLabels& labels, int64_t timestamp_ns,
                          const std::stop_token& stop) {
   if (open_.builder.empty()) {
     open_.opened = Clock::now();
@@ -69,8 +74,9 @@ bool RequestLane::append(std::unique_lock<std::mutex>& lock,
     batch->add_part();
     open_.batches.push_back(batch);
   }
-  open_.builder.add(stream_id, labels, timestamp_ns, line);
-  open_.charged.resize(open_.builder.buffer_bytes());
+  open_.builder.add(stream_id, labels, timestamp_ns, batch->batch().line(record));
+  open_.origins.push_back({static_cast<uint32_t>(open_.batches.size() - 1), &record});
+  open_.charged.resize(open_.buffer_bytes());
   if (open_.builder.bytes() < shared_.config.batch_bytes) return true;
   // Full: seal it, waiting while the previous sealed request has not been taken yet.
   if (!room_.wait(lock, stop, [&] { return sealed_.empty(); })) return false;
@@ -126,16 +132,32 @@ void RequestLane::run(std::stop_token stop) {
     deliver(request, stop);
     // Drops parts abandoned on shutdown; keeps the buffers for a later request.
     request.batches.clear();
+    request.origins.clear();
     request.builder.clear();
-    request.charged.resize(request.builder.buffer_bytes());
+    request.charged.resize(request.buffer_bytes());
     std::lock_guard lock(mutex_);
     // Open, sealed and in flight: a lane needs three; one spare keeps that allocation-free.
     if (spares_.empty()) spares_.push_back(std::move(request));
   }
 }
 
-void RequestLane::finish(Request& request, bool rejected) {
-  for (const auto& batch : request.batches) batch->finish_part(rejected);
+void RequestLane::finish(Request& request) {
+  std::vector<Rejection> rejections;
+  for (uint32_t index = 0; index < request.batches.size(); ++index) {
+    rejections.clear();
+    for (const RefusedEntry& refused : refused_) {
+      const EntryOrigin& origin = request.origins[refused.entry];
+      if (origin.batch != index) continue;
+      auto same = std::find_if(rejections.begin(), rejections.end(),
+                               [&](const Rejection& r) { return r.reason == refused.reason; });
+      if (same == rejections.end()) {
+        rejections.push_back({std::string(refused.reason), origin.record->lines});
+      } else {
+        same->lines += origin.record->lines;
+      }
+    }
+    request.batches[index]->finish_part(rejections);
+  }
   request.batches.clear();
 }
 
@@ -148,8 +170,46 @@ bool RequestLane::pause(std::chrono::milliseconds delay, std::stop_token stop) {
 }
 
 void RequestLane::deliver(Request& request, std::stop_token stop) {
-  const uint64_t entries = request.builder.entries();
-  request.builder.encode(body_);
+  refused_.clear();
+  ranges_.assign(1, {0, static_cast<uint32_t>(request.builder.entries())});
+  while (!ranges_.empty()) {
+    const EntryRange range = ranges_.back();
+    bool stopped = false;
+    const std::optional<Refusal> refusal = push(request, range, stop, stopped);
+    if (stopped) return;
+    ranges_.pop_back();
+    if (!refusal) continue;
+    if (range.end - range.first == 1) {
+      refuse(request, range.first, *refusal);
+      continue;
+    }
+    // Halves, the first pushed first: a stream's entries keep their order.
+    const uint32_t middle = range.first + (range.end - range.first) / 2;
+    ranges_.push_back({middle, range.end});
+    ranges_.push_back({range.first, middle});
+  }
+  finish(request);
+}
+
+void RequestLane::refuse(const Request& request, uint32_t entry, const Refusal& refusal) {
+  const std::string_view reason = rejection_reason(refusal.status, refusal.error);
+  refused_.push_back({entry, reason});
+  shared_.stats.records_rejected.fetch_add(1, std::memory_order_relaxed);
+  if (!shared_.events.log) return;
+  const EntryOrigin& origin = request.origins[entry];
+  shared_.events.log({.kind = LokiEvent::Kind::kRejected,
+                      .status = refusal.status,
+                      .error = refusal.error,
+                      .entries = 1,
+                      .reason = reason,
+                      .path = request.batches[origin.batch]->batch().source().path,
+                      .offset = origin.record->file_offset});
+}
+
+std::optional<RequestLane::Refusal> RequestLane::push(const Request& request, EntryRange range,
+                                                      std::stop_token stop, bool& stopped) {
+  const uint64_t entries = range.end - range.first;
+  request.builder.encode(body_, range.first, range.end);
   body_charged_.resize(body_.capacity());
   const std::string& body = body_;
   std::minstd_rand random(static_cast<uint32_t>(seed_++));
@@ -158,13 +218,13 @@ void RequestLane::deliver(Request& request, std::stop_token stop) {
   LokiStats& stats = shared_.stats;
   const LokiEvents& events = shared_.events;
   for (;;) {
-    if (!shared_.gate.wait_open(stop)) return;
+    if (!shared_.gate.wait_open(stop)) break;
     stats.in_flight.fetch_add(1, std::memory_order_relaxed);
     const auto sent_at = Clock::now();
     auto response = transport_->post(body, stop);
     stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
     stats.requests.fetch_add(1, std::memory_order_relaxed);
-    if (!response && response.error().code == ErrorCode::kShutdown) return;
+    if (!response && response.error().code == ErrorCode::kShutdown) break;
     if (events.latency) {
       events.latency(std::chrono::duration<double>(Clock::now() - sent_at).count());
     }
@@ -179,39 +239,39 @@ void RequestLane::deliver(Request& request, std::stop_token stop) {
     const std::string error =
         response ? response->body.substr(0, response->body.find('\n')) : response.error().message;
     const PushOutcome outcome = classify_push_response(status, retry_after);
-    if (outcome.verdict == PushVerdict::kDelivered) {
+    if (outcome.verdict != PushVerdict::kRetryable) {
+      // Loki answered about the entries: the endpoint works.
       if (failing_ && events.log) events.log({.kind = LokiEvent::Kind::kRecovered});
       failing_ = false;
+      stats.up.store(true, std::memory_order_relaxed);
+      stats.last_success_unix_ns.store(unix_now_ns(), std::memory_order_relaxed);
+    }
+    if (outcome.verdict == PushVerdict::kDelivered) {
       stats.records_delivered.fetch_add(entries, std::memory_order_relaxed);
       stats.body_bytes_sent.fetch_add(body.size(), std::memory_order_relaxed);
-      finish(request, false);
-      return;
+      return std::nullopt;
     }
-    if (outcome.verdict == PushVerdict::kRejected) {
+    if (outcome.verdict == PushVerdict::kRefused) {
       stats.requests_rejected.fetch_add(1, std::memory_order_relaxed);
-      stats.records_rejected.fetch_add(entries, std::memory_order_relaxed);
-      if (events.log) {
-        events.log({.kind = LokiEvent::Kind::kRejected,
-                    .status = status,
-                    .error = error,
-                    .entries = entries});
-      }
-      finish(request, true);
-      return;
+      return Refusal{.status = *status, .error = error};
     }
     stats.retries.fetch_add(1, std::memory_order_relaxed);
+    stats.up.store(false, std::memory_order_relaxed);
     const auto delay = outcome.retry_after ? *outcome.retry_after : backoff.next();
     if (outcome.retry_after) shared_.gate.hold_until(Clock::now() + *outcome.retry_after);
     if (events.log) {
-      events.log({.kind = LokiEvent::Kind::kRetrying,
+      events.log({.kind = outcome.endpoint_fault ? LokiEvent::Kind::kEndpointFault
+                                                 : LokiEvent::Kind::kRetrying,
                   .status = status,
                   .error = error,
                   .entries = entries,
                   .delay = delay});
     }
     failing_ = true;
-    if (!pause(delay, stop)) return;
+    if (!pause(delay, stop)) break;
   }
+  stopped = true;
+  return std::nullopt;
 }
 
 }  // namespace logship

@@ -8,11 +8,14 @@
 // old (a tenth of it while the memory budget is tight, rung 1 of the degradation ladder,
 // so held batches return their bytes sooner), or on flush(). append() blocks while a
 // sealed request is already waiting (backpressure to the pipeline). Retry-After from any
-// lane holds every lane (RetryGate). Memory: at most four requests (open, sealed, in
-// flight, one spare) and one body buffer, each charged to the memory budget at the
-// capacity it holds; lines are not copied (a protobuf request borrows them from its
-// batches, which are charged already).
-// Thread: append/flush from the send() thread; the lane's own thread sends.
+// lane holds every lane (RetryGate). A request Loki refuses (400, 413) is split in halves,
+// each pushed again with the same entries (Loki de-duplicates what it stored already),
+// down to the single entries that still fail alone: only those are rejected, each with
+// the reason Loki gave (at most about 2x entries extra pushes when every entry is bad). Memory: at
+// most four requests (open, sealed, in flight, one spare) and one body buffer, each charged to the
+// memory budget at the capacity it holds; lines are not copied (a protobuf request borrows them
+// from its batches, which are charged already). Thread: append/flush from the send() thread; the
+// lane's own thread sends.
 
 #include <chrono>
 #include <condition_variable>
@@ -65,19 +68,41 @@ class RequestLane {
   // Adds one entry; false when `stop` came while waiting for room. `stop` by reference:
   // copying a stop_token per entry is two atomic operations on its shared state, which
   // was an eighth of the output thread's time.
+  // `record` is one of `batch`'s; its line is sent with `timestamp_ns`.
   bool append(std::unique_lock<std::mutex>& lock, const std::shared_ptr<PendingBatch>& batch,
-              uint32_t stream_id, const StreamLabels& labels, int64_t timestamp_ns,
-              std::string_view line, const std::stop_token& stop);
+              const Record& record, uint32_t stream_id, const StreamLabels& labels,
+              int64_t timestamp_ns, const std::stop_token& stop);
   // Seals the open request now and every later one without waiting for linger.
   void flush();
 
  private:
+  // Where an entry of a request came from: its batch (an index into `batches`) and record.
+  struct EntryOrigin {
+    uint32_t batch = 0;
+    const Record* record = nullptr;
+  };
   struct Request {
     explicit Request(const LaneShared& shared);
+    uint64_t buffer_bytes() const;
     PushRequestBuilder builder;
-    MemoryLease charged;  // the builder's buffers
+    MemoryLease charged;  // the builder's buffers and `origins`
     std::vector<std::shared_ptr<PendingBatch>> batches;
+    std::vector<EntryOrigin> origins;  // one per entry, in the builder's order
     std::chrono::steady_clock::time_point opened;
+  };
+  // Entries [first, end) of a request, pushed as one body.
+  struct EntryRange {
+    uint32_t first = 0;
+    uint32_t end = 0;
+  };
+  // An entry Loki refused alone.
+  struct RefusedEntry {
+    uint32_t entry = 0;
+    std::string_view reason;
+  };
+  struct Refusal {
+    int status = 0;
+    std::string error;  // the response body's first line
   };
 
   // A cleared request to fill next, reusing a delivered one's buffers. Lock held.
@@ -86,7 +111,12 @@ class RequestLane {
   bool next_request(std::stop_token stop, Request& out);
   std::chrono::steady_clock::duration linger() const;
   void deliver(Request& request, std::stop_token stop);
-  void finish(Request& request, bool rejected);
+  // Pushes `range` until Loki stores it (nullopt) or refuses it; false in `stopped` when
+  // the lane stopped first.
+  std::optional<Refusal> push(const Request& request, EntryRange range, std::stop_token stop,
+                              bool& stopped);
+  void refuse(const Request& request, uint32_t entry, const Refusal& refusal);
+  void finish(Request& request);
   bool pause(std::chrono::milliseconds delay, std::stop_token stop);
 
   LaneShared shared_;
@@ -100,8 +130,11 @@ class RequestLane {
   // Buffers of delivered requests, reused so that steady state allocates nothing.
   std::vector<Request> spares_;
   bool flushing_ = false;
-  bool failing_ = false;  // lane thread only: inside a retry episode
-  std::string body_;      // lane thread only: the encoded body, capacity reused
+  // Lane thread only:
+  bool failing_ = false;               // inside a retry episode
+  std::string body_;                   // the encoded body, capacity reused
+  std::vector<EntryRange> ranges_;     // still to push, the next one last
+  std::vector<RefusedEntry> refused_;  // of the request being delivered
   MemoryLease body_charged_;
   std::jthread thread_;  // last: stops and joins before the members above go
 };

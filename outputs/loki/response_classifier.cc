@@ -45,9 +45,39 @@ PushOutcome classify_push_response(std::optional<int> status,
   const int code = *status;
   if (code == 260) return {PushVerdict::kRetryable, retry_after};
   if (code >= 200 && code < 300) return {PushVerdict::kDelivered, std::nullopt};
+  if (code == 400 || code == 413) return {PushVerdict::kRefused, std::nullopt};
   if (code == 408 || code == 429 || code >= 500) return {PushVerdict::kRetryable, retry_after};
-  if (code >= 400 && code < 500) return {PushVerdict::kRejected, std::nullopt};
-  return {PushVerdict::kRetryable, retry_after};
+  // 1xx and 3xx too: we follow no redirects, and dropping data because of a proxy's
+  // answer would be worse than waiting.
+  return {PushVerdict::kRetryable, retry_after, true};
+}
+
+namespace {
+
+bool contains(std::string_view text, std::string_view what) {
+  return text.find(what) != std::string_view::npos;
+}
+
+}  // namespace
+
+std::string_view rejection_reason(int status, std::string_view message) {
+  // Loki's messages (pkg/validation): "... has timestamp too old: ...", "... has timestamp
+  // too new: ...", "Max entry size '...' bytes exceeded ...", "... has label value too
+  // long ...", "error parsing labels ...", "Maximum active stream limit exceeded ...",
+  // "... reason: 'entry out of order' ..." or "entry too far behind".
+  if (status == 413) return "line_too_long";
+  if (contains(message, "too old")) return "too_old";
+  if (contains(message, "too new") || contains(message, "in the future")) return "too_new";
+  if (contains(message, "out of order") || contains(message, "too far behind")) {
+    return "out_of_order";
+  }
+  if (contains(message, "entry size") || contains(message, "line too long") ||
+      contains(message, "line_too_long")) {
+    return "line_too_long";
+  }
+  if (contains(message, "stream limit")) return "stream_limit";
+  if (contains(message, "label")) return "invalid_labels";
+  return "other";
 }
 
 }  // namespace logship

@@ -20,10 +20,13 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 LOGSHIP = os.path.abspath(sys.argv.pop(1))
 RECEIVER = os.path.abspath(sys.argv.pop(1))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import ledger  # noqa: E402  (the shared ledger check, beside the integration tests)
 
 
 def wait_until(condition, timeout, what):
@@ -68,6 +71,7 @@ class Receiver:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.proc.stdout.close()
 
 
 class TlsProxy:
@@ -206,16 +210,17 @@ class LokiTest(unittest.TestCase):
         self.assertEqual(code, 0, f"logship tail exited {code}: {stderr.decode(errors='replace')}")
         return stderr.decode(errors="replace")
 
-    def start_run(self, metrics_listen="", input_keys="", output_keys=""):
+    def start_run(self, metrics_listen="", input_keys="", output_keys="", agent_keys=""):
         """`logship run -c` in the background, stderr to a file, with a config of one input
         "app" reading a.log from its head into one Loki output "loki" at the receiver;
-        `input_keys` and `output_keys` are TOML lines added to those tables."""
+        `input_keys`, `output_keys` and `agent_keys` are TOML lines added to those tables."""
         path = self.path(f"logship.{len(self.procs)}.toml")
         with open(path, "w") as f:
             f.write(f"""
 [agent]
 data_dir = "{self.path('data')}"
 metrics_listen = "{metrics_listen}"
+{agent_keys}
 [[inputs]]
 name = "app"
 paths = ["{self.path('a.log')}"]
@@ -335,23 +340,148 @@ class FaultsThenRecovery(LokiTest):
         self.assert_exactly_once({(0, s) for s in range(20_000)}, self.receiver.entries())
 
 
-class RejectedBatch(LokiTest):
-    def test_a_400_rejects_one_push_and_later_ones_flow(self):
-        self.receiver.control("ok count=1\n400 count=1\n")
-        write_json_logs(self.path("a.log"), 0, 40_000)
-        result = self.tail("--label=job=app", "--", self.path("a.log"))
+def get_status(port, path):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+class PoisonEntries(LokiTest):
+    """100k lines, 37 of them refused by Loki for three reasons, spread over the file: the
+    receiver holds exactly the others, once each; the ledger counts the 37 by reason."""
+
+    TOTAL = 100_000
+    MAX_LINE = 4096
+
+    def run_with(self, encoding):
+        self.receiver.close()
+        # A Loki whose limits are below the agent's own: lines over 4 KiB, label values
+        # over 256 bytes (logship cuts them at 2 KiB, Loki's default) are refused.
+        self.receiver = Receiver(self.dir, "--max-line-bytes", str(self.MAX_LINE),
+                                 "--max-label-value-bytes", "256")
+        now = now_iso()
+        old = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 30 * 86400))
+        kinds = ["too_old"] * 10 + ["line_too_long"] * 10 + ["invalid_labels"] * 17
+        poison = {13 + k * (self.TOTAL // len(kinds)): kind for k, kind in enumerate(kinds)}
+        offsets = {kind: set() for kind in kinds}
+        expected = set()
+        offset = 0
+        with open(self.path("a.log"), "w") as f:
+            for i in range(self.TOTAL):
+                kind = poison.get(i)
+                stamp, user, pad = now, f"u{i % 5}", ""
+                if kind == "too_old":
+                    stamp, user = old, f"backfill-{i}"  # a backfill's stream, a month old
+                elif kind == "line_too_long":
+                    pad = "x" * self.MAX_LINE
+                elif kind == "invalid_labels":
+                    user = f"{i}-" + "v" * 300
+                else:
+                    expected.add((0, i))
+                line = (f'{{"time":"{stamp}","user":"{user}","file":0,"seq":{i},'
+                        f'"pad":"{pad}","msg":"request handled"}}\n')
+                if kind:
+                    offsets[kind].add(offset)
+                f.write(line)
+                offset += len(line.encode())
+        port = free_port()
+        proc = self.start_run(
+            metrics_listen=f"127.0.0.1:{port}",
+            input_keys='parser = "json"\ntimestamp = { field = "time", format = "rfc3339" }',
+            output_keys=(f'encoding = "{encoding}"\n'
+                         'labels = { job = "app", user = "{fields.user}" }'))
+        wait_until(lambda: proc.poll() is not None or
+                   ledger.settled_at(port, "app", "loki", self.TOTAL), 120,
+                   "the agent to read and settle all 100k lines")
+        ledger.check(ledger.from_metrics(port, "app", "loki"), self.TOTAL,
+                     rejected={"too_old": 10, "line_too_long": 10, "invalid_labels": 17})
+        stderr = self.stop_run(proc)
+        entries = self.receiver.entries()
+        self.assertEqual(len(entries), self.TOTAL - 37)
+        self.assert_exactly_once(expected, entries)
+        # One log line per reason (the log's repeat limiter counts the rest), naming the file
+        # and the offset of a refused line.
+        for kind in ("too_old", "line_too_long", "invalid_labels"):
+            found = re.findall(rf'msg="loki rejected an entry, not retried: {kind}" '
+                               rf'output=loki status=400 reason={kind} error=.* '
+                               rf'path=(\S+) offset=(\d+)', stderr)
+            self.assertTrue(found, f"no log line for {kind}:\n{stderr}")
+            path, logged = found[0]
+            self.assertEqual(path, self.path("a.log"))
+            self.assertIn(int(logged), offsets[kind], f"{kind} logged at a good line's offset")
+
+    def test_protobuf_pushes_lose_only_the_refused_entries(self):
+        self.run_with("protobuf")
+
+    def test_json_pushes_lose_only_the_refused_entries(self):
+        self.run_with("json")
+
+
+class RefusedEverything(LokiTest):
+    """A 400 for every push, with a text, an empty or a binary body: each entry is
+    rejected alone ("other"), the pushes are bounded, and tail moves on and exits 1."""
+
+    LINES = 600
+
+    def refuse_all(self, body):
+        self.receiver.control(f"400 duration_ms=600000 body={body}\n")
+        write_json_logs(self.path("a.log"), 0, self.LINES)
+        result = self.tail("--label=job=app", "--", self.path("a.log"), timeout=60)
         stderr = result.stderr.decode(errors="replace")
         self.assertEqual(result.returncode, 1, "lines were rejected: tail must fail\n" + stderr)
-        rejections = re.findall(r'msg="loki push rejected, not retried" output=\S+ status=400 '
-                                r'error=\S.* entries=(\d+)', stderr)
-        self.assertEqual(len(rejections), 1, stderr)
-        rejected = int(rejections[0])
-        entries = self.receiver.entries()
-        self.assertEqual(len(entries), 40_000 - rejected)
-        self.assertGreater(len(entries), 0)
-        seqs = [json.loads(e["line"])["seq"] for e in entries]
-        self.assertEqual(len(set(seqs)), len(seqs), "a line was accepted twice")
-        self.assertEqual(max(seqs), 39_999, "the batches after the rejected one did not flow")
+        ledger.check(ledger.from_summary(result.stderr), self.LINES, rejected=self.LINES)
+        self.assertEqual(self.receiver.entries(), [])
+        pushes = self.receiver.stats()["requests"]
+        self.assertLessEqual(pushes, 2 * self.LINES, "bisection must stay bounded")
+        self.assertIn('msg="loki rejected an entry, not retried: other"', stderr)
+
+    def test_text_body(self):
+        self.refuse_all("text")
+
+    def test_empty_body(self):
+        self.refuse_all("empty")
+
+    def test_binary_body(self):
+        self.refuse_all("binary")
+
+
+class EndpointFaults(LokiTest):
+    """401, 403 and 404 are about the endpoint, not the entries: retried until they stop,
+    logged at error level, /ready 503 meanwhile; nothing rejected, every line once."""
+
+    def answer_for(self, status, seconds):
+        lines = 3000
+        write_json_logs(self.path("a.log"), 0, lines)
+        self.receiver.control(f"{status} duration_ms={seconds * 1000}\n")
+        port = free_port()
+        proc = self.start_run(metrics_listen=f"127.0.0.1:{port}", agent_keys='ready_grace = "1s"',
+                              output_keys='min_backoff = "50ms"\nmax_backoff = "500ms"')
+        wait_until(lambda: ledger.has_ledger(port, "app", "loki") and
+                   get_status(port, "/ready")[0] == 503, 20,
+                   f"/ready to answer 503 during the {status}s")
+        code, body = get_status(port, "/ready")
+        self.assertIn("loki", body)
+        self.assertEqual(get_status(port, "/health")[0], 200)
+        wait_until(lambda: ledger.settled_at(port, "app", "loki", lines), seconds + 30,
+                   f"every line delivered after the {status}s")
+        wait_until(lambda: get_status(port, "/ready")[0] == 200, 10, "/ready 200 again")
+        ledger.check(ledger.from_metrics(port, "app", "loki"), lines)
+        stderr = self.stop_run(proc)
+        self.assert_exactly_once({(0, i) for i in range(lines)}, self.receiver.entries())
+        self.assertRegex(stderr, rf'level=error msg="loki endpoint refused the push \(check url '
+                                 rf'and credentials\); retrying" output=loki status={status}')
+        self.assertNotIn("rejected", stderr)
+
+    def test_401_for_20s(self):
+        self.answer_for(401, 20)
+
+    def test_403(self):
+        self.answer_for(403, 4)
+
+    def test_404(self):
+        self.answer_for(404, 4)
 
 
 class Utf8AndLongLines(LokiTest):

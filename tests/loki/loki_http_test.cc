@@ -3,11 +3,13 @@
 // The receiver's path comes from $LOKI_RECEIVER (set by ctest).
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
+
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <fstream>
 
 #include <cstdlib>
 #include <functional>
@@ -186,9 +188,20 @@ TEST_CASE("5xx, resets and a hung request are retried without loss or duplicates
   CHECK(s.output->stats().retries.load() >= 5);
 }
 
-TEST_CASE("a 400 rejects the batches of that push and later ones are delivered") {
+TEST_CASE("a 400 that the halves do not repeat rejects nothing") {
   Setup s;
   s.receiver.script("400 count=1");
+  s.send_batches(2, 5);
+  REQUIRE(s.drain());
+  CHECK(s.count(Fate::kDelivered) == 2);
+  CHECK(s.receiver.stat("accepted_entries") == 10);
+  CHECK(s.output->stats().records_rejected.load() == 0);
+}
+
+TEST_CASE("a 400 with an empty body for every push rejects each entry alone, then flows") {
+  Setup s;
+  // Five entries bisect into 9 pushes: [0,5) [0,2) [0,1) [1,2) [2,5) [2,3) [3,5) [3,4) [4,5).
+  s.receiver.script("400 count=9 body=empty");
   s.send_batches(1, 5);
   REQUIRE(s.drain());
   s.send_batches(3, 5);
@@ -196,7 +209,9 @@ TEST_CASE("a 400 rejects the batches of that push and later ones are delivered")
   CHECK(s.count(Fate::kRejected) == 1);
   CHECK(s.count(Fate::kDelivered) == 3);
   CHECK(s.receiver.stat("accepted_entries") == 15);
-  CHECK(s.output->stats().requests_rejected.load() == 1);
+  CHECK(s.receiver.stat("faults_served") == 9);
+  CHECK(s.output->stats().requests_rejected.load() == 9);
+  CHECK(s.output->stats().records_rejected.load() == 5);
 }
 
 TEST_CASE("JSON pushes are accepted too") {
@@ -230,6 +245,13 @@ TEST_CASE("a bearer token is read from its file; a missing file is a config erro
     s.send_batches(1, 1);
     REQUIRE(s.drain());
     CHECK(s.receiver.text_stat("authorization") == "Bearer s3cret");
+    // Rotated the way Kubernetes does it: a new file renamed over the old one.
+    const std::string next = std::string(path) + ".next";
+    { std::ofstream(next) << "rotated-token\n"; }
+    REQUIRE(::rename(next.c_str(), path) == 0);
+    s.send_batches(1, 1);
+    REQUIRE(s.drain());
+    CHECK(s.receiver.text_stat("authorization") == "Bearer rotated-token");
   }
   ::unlink(path);
   LokiOutputConfig config;

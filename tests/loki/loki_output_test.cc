@@ -22,7 +22,10 @@ using loki_testing::TestLine;
 using namespace std::chrono_literals;
 
 // A scripted Loki: answers each push with the next scripted status (0: network error;
-// none left: 204) and keeps the entries of the pushes it answered with 204.
+// none left: Loki's answer) and keeps the entries of the pushes it answered with 204.
+// Without a script it behaves as Loki: it stores every valid entry of a push, skips one it
+// holds already (same stream, timestamp and line), and answers 400 naming the invalid
+// ones (lines starting "poison") if there were any.
 class FakeLoki {
  public:
   void script(std::deque<int> statuses) {
@@ -32,20 +35,30 @@ class FakeLoki {
   Result<HttpResponse> answer(std::string_view body) {
     std::lock_guard lock(mutex_);
     ++attempts_;
-    const int status = statuses_.empty() ? 204 : statuses_.front();
-    if (!statuses_.empty()) statuses_.pop_front();
-    if (status == 0) return make_error(ErrorCode::kRetryable, "connection reset");
-    if (status == 204) {
-      std::string scratch;
-      std::vector<loki_test::PushStream> streams;
-      REQUIRE(loki_test::decode_push_protobuf(body, scratch, streams).empty());
-      for (const auto& stream : streams) {
-        for (const auto& entry : stream.entries) {
-          streams_[stream.labels].emplace_back(entry.timestamp_ns, std::string(entry.line));
+    if (!statuses_.empty()) {
+      const int status = statuses_.front();
+      statuses_.pop_front();
+      if (status == 0) return make_error(ErrorCode::kRetryable, "connection reset");
+      if (status != 204) return HttpResponse{status, "bad request: line one\nline two", {}};
+    }
+    std::string scratch;
+    std::vector<loki_test::PushStream> streams;
+    REQUIRE(loki_test::decode_push_protobuf(body, scratch, streams).empty());
+    std::string errors;
+    for (const auto& stream : streams) {
+      auto& stored = streams_[stream.labels];
+      for (const auto& entry : stream.entries) {
+        if (entry.line.starts_with("poison")) {
+          errors += "entry for stream '" + stream.labels +
+                    "' has timestamp too old: " + std::to_string(entry.timestamp_ns) + "\n";
+          continue;
         }
+        const std::pair<int64_t, std::string> held(entry.timestamp_ns, std::string(entry.line));
+        if (std::ranges::find(stored, held) == stored.end()) stored.push_back(held);
       }
     }
-    return HttpResponse{status, "bad request: line one\nline two", std::nullopt};
+    if (!errors.empty()) return HttpResponse{400, errors, std::nullopt};
+    return HttpResponse{204, "", std::nullopt};
   }
   std::map<std::string, std::vector<std::pair<int64_t, std::string>>> streams() {
     std::lock_guard lock(mutex_);
@@ -179,38 +192,127 @@ TEST_CASE("retryable answers are retried until delivered, without reordering a s
             f.log, [](const LokiEvent& e) { return e.kind == LokiEvent::Kind::kRetrying; }) == 10);
 }
 
-TEST_CASE("a 400 rejects that batch, logs its first error line, and later batches flow") {
+TEST_CASE("a 400 for every entry rejects each alone, logs each, and later batches flow") {
   Fixture f(Labels{{"job", "{job}"}}, 1);
-  f.loki->script({400});
-  REQUIRE(
-      f.output->send(make_batch(make_source({{"job", "x"}}), numbered("r", 0, 3), f.sink, 0), {}));
+  // Three entries: the request, its halves (1 + 2), the second half's halves: five 400s.
+  f.loki->script({400, 400, 400, 400, 400});
+  auto ledger = std::make_shared<Ledger>();
+  REQUIRE(f.output->send(
+      make_batch(make_source({{"job", "x"}}), numbered("r", 0, 3), f.sink, 0, ledger), {}));
   REQUIRE(f.drain());
-  REQUIRE(
-      f.output->send(make_batch(make_source({{"job", "x"}}), numbered("d", 0, 3), f.sink, 1), {}));
+  REQUIRE(f.output->send(
+      make_batch(make_source({{"job", "x"}}), numbered("d", 0, 3), f.sink, 1, ledger), {}));
   REQUIRE(f.drain());
   auto fates = f.sink->fates();
   CHECK(fates[0] == Fate::kRejected);
   CHECK(fates[1] == Fate::kDelivered);
-  CHECK(f.output->stats().requests_rejected == 1);
+  CHECK(f.loki->attempts() == 6);
+  CHECK(f.output->stats().requests_rejected == 5);
   CHECK(f.output->stats().records_rejected == 3);
   CHECK(f.loki->streams()["{job=\"x\"}"].size() == 3);
+  const LedgerSnapshot counted = ledger->snapshot();
+  CHECK(counted.delivered == 3);
+  CHECK(counted.rejected == std::map<std::string, uint64_t, std::less<>>{{"other", 3}});
+  CHECK(counted.in_flight() == 0);
   std::lock_guard lock(f.log_mutex);
-  REQUIRE(f.log.size() == 1);
-  CHECK(f.log[0].kind == LokiEvent::Kind::kRejected);
-  CHECK(f.log[0].status == 400);
-  CHECK(f.log[0].entries == 3);
-  CHECK(f.log[0].error.find("line one") != std::string::npos);
-  CHECK(f.log[0].error.find("line two") == std::string::npos);
+  REQUIRE(f.log.size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(f.log[i].kind == LokiEvent::Kind::kRejected);
+    CHECK(f.log[i].status == 400);
+    CHECK(f.log[i].reason == "other");
+    CHECK(f.log[i].path == "/var/log/a.log");
+    CHECK(f.log[i].offset == 3 * i);  // "r0\n", "r1\n", "r2\n"
+    CHECK(f.log[i].error.find("line one") != std::string::npos);
+    CHECK(f.log[i].error.find("line two") == std::string::npos);
+  }
+}
+
+TEST_CASE("a 400 costs only the entries Loki refused; nothing it stored is doubled") {
+  Fixture f(Labels{{"level", "{fields.level}"}}, 2);
+  auto ledger = std::make_shared<Ledger>();
+  std::vector<std::string> expected_info, expected_warn;
+  uint64_t sequence = 0;
+  int poison = 0;
+  for (int b = 0; b < 10; ++b) {
+    std::vector<TestLine> lines;
+    for (int i = 0; i < 50; ++i) {
+      const int n = b * 50 + i;
+      const bool bad = n % 37 == 5;
+      const std::string level = n % 3 == 0 ? "warn" : "info";
+      const std::string text = (bad ? "poison-" : "ok-") + std::to_string(n);
+      lines.push_back({text, 1'700'000'000'000'000'000 + n, {{"level", level}}});
+      if (bad) {
+        ++poison;
+      } else {
+        (level == "warn" ? expected_warn : expected_info).push_back(text);
+      }
+    }
+    REQUIRE(f.output->send(make_batch(make_source({}), lines, f.sink, sequence++, ledger), {}));
+  }
+  REQUIRE(f.drain());
+  auto streams = f.loki->streams();
+  auto lines_of = [&](const std::string& labels) {
+    std::vector<std::string> out;
+    for (const auto& [ts, line] : streams[labels]) out.push_back(line);
+    return out;
+  };
+  CHECK(lines_of("{level=\"info\"}") == expected_info);
+  CHECK(lines_of("{level=\"warn\"}") == expected_warn);
+  const LedgerSnapshot counted = ledger->snapshot();
+  CHECK(counted.rejected == std::map<std::string, uint64_t, std::less<>>{{"too_old", poison}});
+  CHECK(counted.delivered == 500 - poison);
+  CHECK(counted.in_flight() == 0);
+  CHECK(f.output->stats().records_rejected == static_cast<uint64_t>(poison));
+  // Bisection is bounded: about 2 x log2(entries) pushes per poison entry, not per entry.
+  CHECK(f.loki->attempts() < 20 * poison);
+}
+
+TEST_CASE("401, 403 and 404 are retried as endpoint faults: nothing is rejected") {
+  Fixture f(Labels{{"job", "{job}"}}, 1);
+  f.loki->script({401, 403, 404, 405, 407});
+  auto ledger = std::make_shared<Ledger>();
+  REQUIRE(f.output->send(
+      make_batch(make_source({{"job", "x"}}), numbered("a", 0, 4), f.sink, 0, ledger), {}));
+  REQUIRE(f.drain());
+  CHECK(f.sink->fates()[0] == Fate::kDelivered);
+  CHECK(ledger->snapshot().delivered == 4);
+  CHECK(f.output->stats().records_rejected == 0);
+  CHECK(f.output->counters().up);
+  CHECK(f.output->counters().last_success_unix_ns > 0);
+  std::lock_guard lock(f.log_mutex);
+  CHECK(std::ranges::count_if(f.log, [](const LokiEvent& e) {
+          return e.kind == LokiEvent::Kind::kEndpointFault;
+        }) == 5);
+}
+
+TEST_CASE("the output is down from a failed attempt until Loki answers again") {
+  Fixture f(Labels{{"job", "{job}"}}, 1);
+  CHECK(f.output->counters().up);
+  CHECK(f.output->counters().last_success_unix_ns == 0);
+  f.loki->script({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  REQUIRE(
+      f.output->send(make_batch(make_source({{"job", "x"}}), numbered("a", 0, 1), f.sink, 0), {}));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (f.output->counters().up && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  CHECK_FALSE(f.output->counters().up);
+  REQUIRE(f.drain());
+  CHECK(f.output->counters().up);
 }
 
 TEST_CASE("a batch spread over streams is rejected if any part is, once all parts settle") {
   Fixture f(Labels{{"level", "{fields.level}"}}, 2);
-  f.loki->script({400});
   std::vector<TestLine> lines = numbered("i", 0, 2, "info");
-  for (auto& line : numbered("w", 0, 2, "warn")) lines.push_back(line);
-  REQUIRE(f.output->send(make_batch(make_source({}), lines, f.sink, 0), {}));
+  lines.push_back({"poison-w0", 1'700'000'000'000'000'100, {{"level", "warn"}}});
+  lines.push_back({"w1", 1'700'000'000'000'000'101, {{"level", "warn"}}});
+  auto ledger = std::make_shared<Ledger>();
+  REQUIRE(f.output->send(make_batch(make_source({}), lines, f.sink, 0, ledger), {}));
   REQUIRE(f.drain());
   CHECK(f.sink->fates()[0] == Fate::kRejected);
+  CHECK(ledger->snapshot().delivered == 3);
+  CHECK(ledger->snapshot().rejected_total() == 1);
 }
 
 TEST_CASE("an unreachable Loki keeps batches unsettled; destroying the output drops them") {

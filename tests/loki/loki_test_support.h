@@ -35,8 +35,10 @@ struct TestLine {
   std::vector<std::pair<std::string, std::string>> fields;
 };
 
+// Each line is one record of one file line; with a ledger, the batch counts its lines read.
 inline Batch make_batch(std::shared_ptr<const Source> source, const std::vector<TestLine>& lines,
-                        std::shared_ptr<AckSink> sink = nullptr, uint64_t sequence = 0) {
+                        std::shared_ptr<AckSink> sink = nullptr, uint64_t sequence = 0,
+                        std::shared_ptr<Ledger> ledger = nullptr) {
   ByteBuffer bytes(64);
   std::vector<Record> records;
   std::vector<Field> fields;
@@ -56,8 +58,9 @@ inline Batch make_batch(std::shared_ptr<const Source> source, const std::vector<
     offset += record.file_bytes;
     records.push_back(record);
   }
+  if (ledger) ledger->read(records.size(), 0);
   Batch batch(std::move(source), std::move(bytes), std::move(records), MemoryLease(),
-              sink ? AckHandle(sink, sequence) : AckHandle());
+              sink ? AckHandle(sink, sequence, std::move(ledger), lines.size()) : AckHandle());
   batch.mutable_fields() = std::move(fields);
   return batch;
 }

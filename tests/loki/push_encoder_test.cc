@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "tests/tools/loki_push_decode.h"
 
 namespace logship {
@@ -64,6 +66,55 @@ TEST_CASE("JSON push has Loki's shape and escapes lines") {
   std::vector<loki_test::PushStream> streams;
   REQUIRE(loki_test::decode_push_json(body, streams).empty());
   CHECK(streams.at(0).entries.at(0).line == "say \"hi\"\n");
+}
+
+TEST_CASE("any range of a request's entries encodes as a push of exactly those entries") {
+  const StreamLabels kWeb{R"({job="web"})", R"({"job":"web"})"};
+  const StreamLabels* streams_of[] = {&kApp, &kApp, &kDb, &kApp, &kWeb, &kDb, &kDb, &kApp};
+  constexpr uint32_t kEntries = 8;
+  std::vector<std::string> lines;  // protobuf borrows them
+  for (uint32_t i = 0; i < kEntries; ++i) lines.push_back("line " + std::to_string(i));
+  for (LokiEncoding encoding : {LokiEncoding::kProtobuf, LokiEncoding::kJson}) {
+    PushRequestBuilder builder(encoding);
+    for (uint32_t i = 0; i < kEntries; ++i) {
+      const uint32_t id = streams_of[i] == &kApp ? 1 : streams_of[i] == &kDb ? 2 : 3;
+      builder.add(id, *streams_of[i], 100 + i, lines[i]);
+    }
+    for (uint32_t first = 0; first < kEntries; ++first) {
+      for (uint32_t end = first + 1; end <= kEntries; ++end) {
+        CAPTURE(encoding == LokiEncoding::kJson);
+        CAPTURE(first);
+        CAPTURE(end);
+        std::string body;
+        builder.encode(body, first, end);
+        std::string scratch;
+        std::vector<loki_test::PushStream> streams;
+        const std::string error = encoding == LokiEncoding::kJson
+                                      ? loki_test::decode_push_json(body, streams)
+                                      : loki_test::decode_push_protobuf(body, scratch, streams);
+        REQUIRE(error.empty());
+        // Expected: the range's entries grouped by stream, streams in the order the
+        // request first saw them.
+        std::vector<std::pair<std::string, std::vector<std::string>>> expected;
+        for (const StreamLabels* labels : {&kApp, &kDb, &kWeb}) {
+          for (uint32_t i = first; i < end; ++i) {
+            if (streams_of[i] != labels) continue;
+            if (expected.empty() || expected.back().first != labels->text) {
+              expected.push_back({labels->text, {}});
+            }
+            expected.back().second.push_back(lines[i]);
+          }
+        }
+        std::vector<std::pair<std::string, std::vector<std::string>>> got;
+        for (const auto& stream : streams) {
+          std::vector<std::string> got_lines;
+          for (const auto& entry : stream.entries) got_lines.emplace_back(entry.line);
+          got.push_back({stream.labels, got_lines});
+        }
+        CHECK(got == expected);
+      }
+    }
+  }
 }
 
 TEST_CASE("varints encode as protobuf expects") {

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <string_view>
 #include <vector>
 
 namespace logship {
@@ -13,21 +14,65 @@ TEST_CASE("push responses are classified by one table") {
   struct Row {
     std::optional<int> status;
     PushVerdict verdict;
+    bool endpoint_fault = false;
   };
   const std::vector<Row> table = {
-      {200, PushVerdict::kDelivered}, {204, PushVerdict::kDelivered},
-      {202, PushVerdict::kDelivered}, {260, PushVerdict::kRetryable},
-      {429, PushVerdict::kRetryable}, {408, PushVerdict::kRetryable},
-      {500, PushVerdict::kRetryable}, {502, PushVerdict::kRetryable},
-      {503, PushVerdict::kRetryable}, {504, PushVerdict::kRetryable},
-      {400, PushVerdict::kRejected},  {401, PushVerdict::kRejected},
-      {403, PushVerdict::kRejected},  {404, PushVerdict::kRejected},
-      {413, PushVerdict::kRejected},  {301, PushVerdict::kRetryable},
-      {100, PushVerdict::kRetryable}, {std::nullopt, PushVerdict::kRetryable},
+      {200, PushVerdict::kDelivered},       {204, PushVerdict::kDelivered},
+      {202, PushVerdict::kDelivered},       {260, PushVerdict::kRetryable},
+      {429, PushVerdict::kRetryable},       {408, PushVerdict::kRetryable},
+      {500, PushVerdict::kRetryable},       {502, PushVerdict::kRetryable},
+      {503, PushVerdict::kRetryable},       {504, PushVerdict::kRetryable},
+      {400, PushVerdict::kRefused},         {413, PushVerdict::kRefused},
+      {401, PushVerdict::kRetryable, true}, {403, PushVerdict::kRetryable, true},
+      {404, PushVerdict::kRetryable, true}, {405, PushVerdict::kRetryable, true},
+      {407, PushVerdict::kRetryable, true}, {409, PushVerdict::kRetryable, true},
+      {499, PushVerdict::kRetryable, true}, {301, PushVerdict::kRetryable, true},
+      {100, PushVerdict::kRetryable, true}, {std::nullopt, PushVerdict::kRetryable},
   };
   for (const Row& row : table) {
     CAPTURE(row.status.value_or(-1));
-    CHECK(classify_push_response(row.status, std::nullopt).verdict == row.verdict);
+    const PushOutcome outcome = classify_push_response(row.status, std::nullopt);
+    CHECK(outcome.verdict == row.verdict);
+    CHECK(outcome.endpoint_fault == row.endpoint_fault);
+  }
+}
+
+TEST_CASE("an entry refused alone gets its reason from Loki's message") {
+  struct Row {
+    int status;
+    std::string_view message;
+    std::string_view reason;
+  };
+  const std::vector<Row> table = {
+      {400,
+       "entry for stream '{job=\"app\"}' has timestamp too old: 2020-01-01T00:00:00Z, "
+       "oldest acceptable timestamp is: 2026-11-30T00:00:00Z",
+       "too_old"},
+      {400, "entry for stream '{job=\"app\"}' has timestamp too new: 2027-01-01T00:00:00Z",
+       "too_new"},
+      {400,
+       "Max entry size '262144' bytes exceeded for stream '{job=\"app\"}' while adding an "
+       "entry with length '300000' bytes",
+       "line_too_long"},
+      {400, "stream '{job=\"app\", user=\"xxx\"}' has label value too long: 'xxx'",
+       "invalid_labels"},
+      {400, "error parsing labels '{job=}': syntax error", "invalid_labels"},
+      {400,
+       "Maximum active stream limit exceeded, reduce the number of active streams (reduce "
+       "labels or reduce label values), or contact your Loki administrator",
+       "stream_limit"},
+      {400,
+       "entry with timestamp 1796636380506200633 ignored, reason: 'entry out of order' for "
+       "stream: {file=\"a\"}",
+       "out_of_order"},
+      {400, "", "other"},
+      {400, "\x01\x02\xff", "other"},
+      {400, "injected failure", "other"},
+      {413, "request entity too large", "line_too_long"},
+  };
+  for (const Row& row : table) {
+    CAPTURE(row.message);
+    CHECK(rejection_reason(row.status, row.message) == row.reason);
   }
 }
 

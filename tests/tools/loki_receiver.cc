@@ -1,27 +1,38 @@
 // loki_receiver: a Loki push endpoint on 127.0.0.1 for tests and benchmarks.
 //
-// POST /loki/api/v1/push   protobuf+snappy or JSON; checked as Loki checks it (label
-//                          syntax, per-stream order, UTF-8, line size, timestamp window).
-//                          204 when accepted; 400 with a Loki-style message otherwise (the
-//                          whole request is refused, unlike Loki's partial acceptance).
+// POST /loki/api/v1/push   protobuf+snappy or JSON, handled as Loki handles it: each
+//                          stream's labels (syntax, value length) and each entry (line
+//                          size, UTF-8, timestamp window, per-stream order) are checked;
+//                          the valid entries are stored even when others are not, and an
+//                          entry whose (stream, timestamp, line) is stored already is
+//                          skipped silently (Loki's de-duplication, which makes a retried
+//                          push harmless). 204 when all were valid; else 400 with one
+//                          Loki-worded line per invalid entry and "total ignored: N out of
+//                          M". A body that does not decode is refused whole (400).
+//                          Order is strict per stream (Loki with unordered_writes off), so
+//                          a test sees any reordering.
 // GET  /stats              JSON counters (accepted entries/bytes, faults served,
 //                          Retry-After violations, ...), and "push_headers": every distinct
 //                          (X-Scope-OrgID, Authorization) pair seen on a push, with the
 //                          number of pushes (faulted ones included) that carried it.
 // POST /control            body: a fault script replacing the current one, one phase a line:
 //                            <status>|reset|hang|ok  count=N | duration_ms=D  [retry_after=S]
+//                                                    [body=text|empty|binary]
 //                          phases run in order; a duration starts at the first request the
 //                          phase answers. "reset" reads the request then sends a TCP RST;
-//                          "hang" reads it and never answers.
+//                          "hang" reads it and never answers; `body` is what a status
+//                          answer carries (default "injected failure").
 // The first stdout line is the port. Accepted entries are appended to --store FILE as JSON
 // lines {"labels":..,"ts":..,"line":..}. Exits when stdin reaches EOF (its driver is gone).
 // Usage: loki_receiver [--port P] [--store FILE] [--max-line-bytes N]
+//                      [--max-label-value-bytes N] [--max-age-s S]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -37,6 +48,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "tests/tools/loki_push_decode.h"
 
@@ -48,7 +60,9 @@ constexpr auto kInFlightGrace = std::chrono::milliseconds(100);
 struct Options {
   int port = 0;
   std::string store;
-  size_t max_line_bytes = 256 * 1024;
+  size_t max_line_bytes = 256 * 1024;   // Loki's max_line_size
+  size_t max_label_value_bytes = 2048;  // Loki's max_label_value_length
+  int64_t max_age_s = 7 * 24 * 3600;    // Loki's reject_old_samples_max_age
 };
 
 struct Phase {
@@ -56,6 +70,7 @@ struct Phase {
   std::optional<uint64_t> count;
   std::optional<std::chrono::milliseconds> duration;
   int retry_after_s = -1;
+  std::string body = "injected failure\n";
   std::optional<Clock::time_point> started;
 };
 
@@ -65,6 +80,7 @@ struct Fault {
   Action action = Action::kAccept;
   int status = 0;
   int retry_after_s = -1;
+  std::string body;
 };
 
 struct Counters {
@@ -75,7 +91,8 @@ struct Counters {
   uint64_t invalid_requests = 0;
   uint64_t faults_served = 0;
   uint64_t retry_after_violations = 0;
-  uint64_t same_timestamp_and_line = 0;  // Loki would silently drop these
+  uint64_t rejected_entries = 0;           // invalid entries of accepted or refused pushes
+  uint64_t duplicate_entries_skipped = 0;  // stored already: skipped silently, as Loki does
   uint64_t connections = 0;
   std::string tenant;         // X-Scope-OrgID of the last push
   std::string authorization;  // Authorization of the last push
@@ -129,6 +146,7 @@ class Receiver {
         fault.action = Action::kStatus;
         fault.status = std::atoi(phase.kind.c_str());
         fault.retry_after_s = phase.retry_after_s;
+        fault.body = phase.body;
         if (fault.retry_after_s >= 0) {
           not_before_ = std::max(not_before_, now + std::chrono::seconds(fault.retry_after_s));
           retry_after_sent_ = now;
@@ -149,6 +167,15 @@ class Receiver {
       if (!(words >> phase.kind)) continue;
       std::string word;
       while (words >> word) {
+        if (word == "body=text") continue;
+        if (word == "body=empty") {
+          phase.body.clear();
+          continue;
+        }
+        if (word == "body=binary") {
+          phase.body = std::string("\x00\xff\xfe\x01\x80", 5);
+          continue;
+        }
         const auto eq = word.find('=');
         const std::string key = word.substr(0, eq);
         const long value = eq == std::string::npos ? -1 : std::atol(word.c_str() + eq + 1);
@@ -170,68 +197,78 @@ class Receiver {
     return {};
   }
 
-  // Validates and stores a decoded push; returns an error message or empty.
+  // Stores the valid entries of a decoded push; returns Loki's message for the invalid
+  // ones, or empty when there were none.
   std::string accept(const std::vector<loki_test::PushStream>& streams) {
     const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    const int64_t oldest = now_ns - int64_t{7} * 24 * 3600 * 1'000'000'000;
+    const int64_t oldest = now_ns - options_.max_age_s * 1'000'000'000;
     const int64_t newest = now_ns + int64_t{600} * 1'000'000'000;
     std::lock_guard lock(mutex_);
-    // Check everything first (against a copy of the stream heads), then commit.
-    std::unordered_map<std::string, std::pair<int64_t, std::string_view>> heads;
+    std::string errors;
+    uint64_t total = 0;
+    uint64_t ignored = 0;
+    auto refuse = [&](std::string message) {
+      ++ignored;
+      errors += message;
+      errors += '\n';
+    };
     for (const auto& stream : streams) {
-      loki_test::Labels labels;
-      if (auto error = loki_test::parse_label_set(stream.labels, labels); !error.empty()) {
-        return error;
+      total += stream.entries.size();
+      const std::string stream_error = check_labels(stream.labels);
+      if (!stream_error.empty()) {
+        for (size_t i = 0; i < stream.entries.size(); ++i) refuse(stream_error);
+        continue;
       }
-      auto it = heads.find(stream.labels);
-      if (it == heads.end()) {
-        auto last = last_.find(stream.labels);
-        it = heads
-                 .emplace(stream.labels,
-                          last == last_.end()
-                              ? std::pair<int64_t, std::string_view>{INT64_MIN, {}}
-                              : std::pair<int64_t, std::string_view>{last->second.first,
-                                                                     last->second.second})
-                 .first;
-      }
+      Held& held = held_[stream.labels];
       for (const auto& entry : stream.entries) {
         if (entry.line.size() > options_.max_line_bytes) {
-          return "stream '" + stream.labels + "' has a line of " +
-                 std::to_string(entry.line.size()) + " bytes, over the limit of " +
-                 std::to_string(options_.max_line_bytes);
+          refuse("Max entry size '" + std::to_string(options_.max_line_bytes) +
+                 "' bytes exceeded for stream '" + stream.labels +
+                 "' while adding an entry with length '" + std::to_string(entry.line.size()) +
+                 "' bytes");
+          continue;
         }
         if (!loki_test::valid_utf8(entry.line)) {
-          return "stream '" + stream.labels + "': entry is not valid UTF-8";
+          refuse("entry for stream '" + stream.labels + "' is not valid UTF-8");
+          continue;
         }
-        if (entry.timestamp_ns < oldest || entry.timestamp_ns > newest) {
-          return "stream '" + stream.labels + "': timestamp " + std::to_string(entry.timestamp_ns) +
-                 " outside the accepted window";
+        if (entry.timestamp_ns < oldest) {
+          refuse("entry for stream '" + stream.labels +
+                 "' has timestamp too old: " + std::to_string(entry.timestamp_ns) +
+                 ", oldest acceptable timestamp is: " + std::to_string(oldest));
+          continue;
         }
-        if (entry.timestamp_ns < it->second.first) {
-          return "entry with timestamp " + std::to_string(entry.timestamp_ns) +
-                 " ignored, reason: 'entry out of order' for stream: " + stream.labels;
+        if (entry.timestamp_ns > newest) {
+          refuse("entry for stream '" + stream.labels +
+                 "' has timestamp too new: " + std::to_string(entry.timestamp_ns));
+          continue;
         }
-        if (entry.timestamp_ns == it->second.first && entry.line == it->second.second) {
-          ++counters_.same_timestamp_and_line;
+        const uint64_t line_hash = std::hash<std::string_view>()(entry.line);
+        if (held.holds(entry.timestamp_ns, line_hash)) {
+          ++counters_.duplicate_entries_skipped;
+          continue;
         }
-        it->second = {entry.timestamp_ns, entry.line};
-      }
-    }
-    for (const auto& stream : streams) {
-      if (stream.entries.empty()) continue;
-      last_[stream.labels] = {stream.entries.back().timestamp_ns,
-                              std::string(stream.entries.back().line)};
-      for (const auto& entry : stream.entries) {
+        if (!held.entries.empty() && entry.timestamp_ns < held.entries.back().first) {
+          refuse("entry with timestamp " + std::to_string(entry.timestamp_ns) +
+                 " ignored, reason: 'entry out of order' for stream: " + stream.labels);
+          continue;
+        }
+        held.entries.emplace_back(entry.timestamp_ns, line_hash);
         ++counters_.accepted_entries;
         counters_.accepted_bytes += entry.line.size();
         if (store_ != nullptr) write_entry(stream.labels, entry);
       }
     }
-    ++counters_.accepted_requests;
+    counters_.rejected_entries += ignored;
     if (store_ != nullptr) std::fflush(store_);
-    return {};
+    if (ignored == 0) {
+      ++counters_.accepted_requests;
+      return {};
+    }
+    return errors + "total ignored: " + std::to_string(ignored) + " out of " +
+           std::to_string(total);
   }
 
   void count_invalid() {
@@ -261,9 +298,10 @@ class Receiver {
            ",\"invalid_requests\":" + std::to_string(c.invalid_requests) +
            ",\"faults_served\":" + std::to_string(c.faults_served) +
            ",\"retry_after_violations\":" + std::to_string(c.retry_after_violations) +
-           ",\"same_timestamp_and_line\":" + std::to_string(c.same_timestamp_and_line) +
+           ",\"rejected_entries\":" + std::to_string(c.rejected_entries) +
+           ",\"duplicate_entries_skipped\":" + std::to_string(c.duplicate_entries_skipped) +
            ",\"connections\":" + std::to_string(c.connections) +
-           ",\"streams\":" + std::to_string(last_.size()) +
+           ",\"streams\":" + std::to_string(held_.size()) +
            ",\"script_phases_left\":" + std::to_string(script_.size()) +
            ",\"tenant\":" + json_string(c.tenant) +
            ",\"authorization\":" + json_string(c.authorization) +
@@ -271,6 +309,33 @@ class Receiver {
   }
 
  private:
+  // A stream's stored entries as (timestamp, hash of the line), in timestamp order.
+  struct Held {
+    std::vector<std::pair<int64_t, uint64_t>> entries;
+    bool holds(int64_t timestamp_ns, uint64_t line_hash) const {
+      auto it = std::lower_bound(entries.begin(), entries.end(),
+                                 std::pair<int64_t, uint64_t>{timestamp_ns, 0});
+      for (; it != entries.end() && it->first == timestamp_ns; ++it) {
+        if (it->second == line_hash) return true;
+      }
+      return false;
+    }
+  };
+
+  // Loki's stream checks; the message for every entry of a stream that fails them.
+  std::string check_labels(const std::string& text) const {
+    loki_test::Labels labels;
+    if (auto error = loki_test::parse_label_set(text, labels); !error.empty()) {
+      return "error parsing labels '" + text + "' with error: " + error;
+    }
+    for (const auto& [name, value] : labels) {
+      if (value.size() > options_.max_label_value_bytes) {
+        return "stream '" + text + "' has label value too long: '" + value + "'";
+      }
+    }
+    return {};
+  }
+
   void write_entry(const std::string& labels, const loki_test::PushEntry& entry) {
     std::string out = "{\"labels\":";
     append_json(out, labels);
@@ -308,7 +373,7 @@ class Receiver {
   std::deque<Phase> script_;
   Clock::time_point not_before_{};
   Clock::time_point retry_after_sent_{};
-  std::unordered_map<std::string, std::pair<int64_t, std::string>> last_;
+  std::unordered_map<std::string, Held> held_;
 };
 
 struct Request {
@@ -399,7 +464,7 @@ bool handle_push(Receiver& receiver, int fd, Request& request) {
       return false;
     }
     case Action::kStatus:
-      return respond(fd, fault.status, "injected failure\n", fault.retry_after_s);
+      return respond(fd, fault.status, fault.body, fault.retry_after_s);
     case Action::kAccept:
       break;
   }
@@ -454,6 +519,10 @@ Options parse_options(int argc, char** argv) {
       options.store = argv[i + 1];
     } else if (flag == "--max-line-bytes") {
       options.max_line_bytes = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (flag == "--max-label-value-bytes") {
+      options.max_label_value_bytes = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (flag == "--max-age-s") {
+      options.max_age_s = std::strtoll(argv[i + 1], nullptr, 10);
     } else {
       std::fprintf(stderr, "loki_receiver: unknown option %s\n", flag.c_str());
       std::exit(2);
