@@ -49,12 +49,21 @@ if [ ${#missing[@]} -gt 0 ] || [ "$need_update" -eq 1 ]; then
   [ ${#missing[@]} -eq 0 ] || "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Unpacks Debian's source package $1 into a fresh $work; sets src to its tree.
+# The source versions the patch and the measurements in packaging/patches/README.md were
+# made against (Debian 12's). A Debian without them stops here rather than build something
+# nobody measured.
+rdkafka_version=2.0.2-1
+snappy_version=1.1.9-3
+
+# Unpacks version $2 of Debian's source package $1 into a fresh $work; sets src to its tree.
 fetch_source() {
-  echo "install-deps: building static $1 from Debian's source package" >&2
+  echo "install-deps: building static $1 $2 from Debian's source package" >&2
   work="$deps_dir/src-$1"
   rm -rf "$work" && mkdir -p "$work"
-  (cd "$work" && apt-get source -qq "$1" >/dev/null 2>&1)
+  if ! (cd "$work" && apt-get source -qq "$1=$2" >/dev/null 2>&1); then
+    echo "install-deps: cannot fetch Debian's source package $1 $2 (see packaging/patches/README.md)" >&2
+    exit 1
+  fi
   src=$(find "$work" -maxdepth 1 -type d -name "$1-*" | head -n 1)
 }
 
@@ -64,15 +73,14 @@ rdkafka_patch="$repo_root/packaging/patches/librdkafka-per-message-costs.patch"
 rdkafka_stamp="$rdkafka_prefix/patch.sha256"
 patch_sum=$(sha256sum "$rdkafka_patch" | cut -d' ' -f1)
 if [ ! -f "$rdkafka_prefix/lib/librdkafka.a" ] || [ "$(cat "$rdkafka_stamp" 2>/dev/null)" != "$patch_sum" ]; then
-  fetch_source librdkafka
+  fetch_source librdkafka "$rdkafka_version"
   (
     cd "$src"
-    if patch -p1 --dry-run --silent <"$rdkafka_patch" >/dev/null 2>&1; then
-      patch -p1 --silent <"$rdkafka_patch"
-    else
-      echo "install-deps: $(basename "$rdkafka_patch") does not apply to $(basename "$src");" \
-        "building it unpatched (same behaviour, more CPU per message)" >&2
+    if ! patch -p1 --dry-run --silent <"$rdkafka_patch" >/dev/null 2>&1; then
+      echo "install-deps: $(basename "$rdkafka_patch") does not apply to $(basename "$src")" >&2
+      exit 1
     fi
+    patch -p1 --silent <"$rdkafka_patch"
     ./configure --prefix="$rdkafka_prefix" --enable-static --disable-gssapi --disable-curl \
       --disable-sasl >/dev/null
     make -j"$(nproc)" libs >/dev/null 2>&1
@@ -83,7 +91,7 @@ if [ ! -f "$rdkafka_prefix/lib/librdkafka.a" ] || [ "$(cat "$rdkafka_stamp" 2>/d
 fi
 
 if [ ! -f "$snappy_prefix/lib/libsnappy.a" ]; then
-  fetch_source snappy
+  fetch_source snappy "$snappy_version"
   # RTTI on, as Debian builds it: we derive from snappy::Source and snappy::Sink.
   cmake -S "$src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_CXX_FLAGS_RELEASE="-O3 -DNDEBUG" -DCMAKE_POSITION_INDEPENDENT_CODE=ON \

@@ -464,7 +464,7 @@ Result<bool> FileInput::read_available(std::stop_token stop, const BatchSink& si
       auto lease = this->lease(tailer.next_read_bytes(), stop);
       if (!lease) return false;
       if (spool_was_empty && !spool_->empty()) break;  // spooled meanwhile: replay it first
-      auto outcome = tailer.read(std::move(*lease), wall_clock_ns());
+      auto outcome = locked([&] { return tailer.read(std::move(*lease), wall_clock_ns()); });
       if (!outcome) return std::unexpected(outcome.error());
       if (outcome->end_of_file) {
         std::lock_guard lock(mutex_);
@@ -490,7 +490,8 @@ bool FileInput::flush_partials(std::stop_token stop, const BatchSink& sink, bool
     if (!file.tailer->has_partial() || (only_rotated && !file.rotated)) continue;
     auto lease = this->lease(file.tailer->next_read_bytes(), stop);
     if (!lease) return false;
-    auto batch = file.tailer->flush_partial(std::move(*lease), wall_clock_ns());
+    auto batch =
+        locked([&] { return file.tailer->flush_partial(std::move(*lease), wall_clock_ns()); });
     if (batch && !hand_over(std::move(*batch), stop, sink)) return false;
   }
   return true;
@@ -509,7 +510,7 @@ bool FileInput::flush_due_parsers(std::stop_token stop, const BatchSink& sink,
     }
     auto lease = this->lease(file.tailer->next_read_bytes(), stop);
     if (!lease) return false;
-    auto batch = file.tailer->flush_parser(std::move(*lease));
+    auto batch = locked([&] { return file.tailer->flush_parser(std::move(*lease)); });
     if (batch && !hand_over(std::move(*batch), stop, sink)) return false;
   }
   return true;

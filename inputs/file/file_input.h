@@ -147,6 +147,13 @@ class FileInput final : public Input {
   // Starts replaying the oldest spooled segment unless one is; true while one replays.
   bool start_replay();
   void report(const FileInputEvent& event) const;
+  // Runs a call that advances a tailer's counters under mutex_: counts() reads them from
+  // the metrics thread. Held for one chunk at most; nothing inside waits.
+  template <typename Call>
+  auto locked(Call&& call) {
+    std::lock_guard lock(mutex_);
+    return call();
+  }
   Result<void> open_file(const std::string& path, bool at_start);
   void recover_rotated_while_down();
   void close_finished_rotations(std::chrono::steady_clock::time_point idle_since);

@@ -21,13 +21,8 @@ def lines(first, count):
     return b"".join(line(n) for n in range(first, first + count))
 
 
-def asan_build():
-    """CI also runs these tests with the ASan build; its path names it (build/asan/...)."""
-    return "asan" in harness.LOGSHIP
-
-
-def scaled(release_count, asan_count):
-    return asan_count if asan_build() else release_count
+def scaled(release_count, sanitized_count):
+    return sanitized_count if harness.SANITIZED else release_count
 
 
 # --- xxh64 (seed 0), as used by file_identity.cc --------------------------------------

@@ -10,6 +10,9 @@ import time
 import unittest
 
 LOGSHIP = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "logship"
+# The sanitizer presets build under build/asan and build/tsan: slower, bigger, their own
+# malloc. Tests that measure memory or time scale down or skip on them.
+SANITIZED = any(f"/{preset}/" in LOGSHIP for preset in ("asan", "tsan"))
 
 
 def run(*args, input_bytes=None, timeout=120):

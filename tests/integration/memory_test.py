@@ -14,7 +14,7 @@ MIB = 1 << 20
 MEMORY_LIMIT_MIB = 32
 RSS_OVERHEAD_MIB = 16      # README: peak RSS <= memory_limit + 16 MiB
 ADDRESS_OVERHEAD_MIB = 64  # README: address space <= memory_limit + 64 MiB
-SANITIZED = "/asan/" in harness.LOGSHIP  # ASan's shadow memory makes RSS meaningless
+SANITIZED = harness.SANITIZED  # sanitizer shadow memory makes RSS meaningless
 
 READER = """
 import hashlib, sys
