@@ -134,6 +134,10 @@ Result<void> AgentMetrics::register_all() {
       input);
   reg(input_files_waiting_, "logship_input_files_waiting",
       "Files found but not open because max_open_files are.", input);
+  reg(input_unreadable_paths_, "logship_input_unreadable_paths",
+      "Paths and globs of the input that name nothing readable now (permission denied, a "
+      "directory, no match); each is logged when it starts and when its reason changes.",
+      input);
   const std::vector<std::string> pipeline = {"input", "output"};
   reg(lines_, "logship_lines_total",
       "The ledger: lines read by a pipeline that reached an outcome (delivered, filtered, "
@@ -164,7 +168,8 @@ InputMetrics AgentMetrics::input(std::string_view input) {
           .truncated_lines = input_truncated_lines_->with({input}),
           .limit_splits = input_limit_splits_->with({input}),
           .timeout_flushes = input_timeout_flushes_->with({input}),
-          .files_waiting = input_files_waiting_->with({input})};
+          .files_waiting = input_files_waiting_->with({input}),
+          .unreadable_paths = input_unreadable_paths_->with({input})};
 }
 
 void AgentMetrics::set_ledger(std::string_view input, std::string_view output,

@@ -47,6 +47,7 @@ struct InputMetrics {
   std::shared_ptr<Counter> limit_splits;         // logship_input_record_limit_splits_total
   std::shared_ptr<Counter> timeout_flushes;      // logship_input_record_timeout_flushes_total
   std::shared_ptr<Gauge> files_waiting;          // logship_input_files_waiting
+  std::shared_ptr<Gauge> unreadable_paths;       // logship_input_unreadable_paths
 };
 
 struct OutputMetrics {
@@ -121,6 +122,7 @@ class AgentMetrics {
   MetricFamily<Counter>* input_limit_splits_ = nullptr;
   MetricFamily<Counter>* input_timeout_flushes_ = nullptr;
   MetricFamily<Gauge>* input_files_waiting_ = nullptr;
+  MetricFamily<Gauge>* input_unreadable_paths_ = nullptr;
   MetricFamily<Counter>* lines_ = nullptr;
   MetricFamily<Counter>* lines_read_ = nullptr;
   MetricFamily<Gauge>* lines_in_flight_ = nullptr;

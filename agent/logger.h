@@ -62,6 +62,10 @@ class Logger {
   explicit Logger(Options options);
 
   void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
+  // Never folded into repeats: for lines that each say something once (a reload, a path
+  // that became unreadable), however close together they come.
+  void log_always(LogLevel level, std::string_view msg,
+                  std::initializer_list<LogField> fields = {});
   // Writes "repeated=N" lines for messages suppressed since they were last written.
   void flush_repeats();
   bool enabled(LogLevel level) const { return level >= options_.level; }

@@ -13,4 +13,9 @@ std::string errno_message(std::string_view call, std::string_view object) {
   return message;
 }
 
+std::unexpected<Error> io_error(std::string_view call, std::string_view object) {
+  const int saved = errno;
+  return std::unexpected<Error>(Error{ErrorCode::kIo, errno_message(call, object), saved});
+}
+
 }  // namespace logship

@@ -19,6 +19,7 @@ enum class ErrorCode {
 struct Error {
   ErrorCode code;
   std::string message;
+  int system_error = 0;  // errno of the failing system call (kIo), 0 when there was none
 };
 
 template <typename T>
@@ -30,5 +31,8 @@ inline std::unexpected<Error> make_error(ErrorCode code, std::string message) {
 
 // "open /var/log/x.log: No such file or directory" from the current errno.
 std::string errno_message(std::string_view call, std::string_view object);
+
+// A kIo error from the current errno: errno_message's text, the errno kept.
+std::unexpected<Error> io_error(std::string_view call, std::string_view object);
 
 }  // namespace logship

@@ -28,6 +28,7 @@ void add_counts(FileInputCounts& total, const FileInputCounts& more) {
   total.parse.limit_splits += more.parse.limit_splits;
   total.parse.timeout_flushes += more.parse.timeout_flushes;
   total.files_waiting += more.files_waiting;
+  total.unreadable_paths += more.unreadable_paths;
   total.rotations += more.rotations;
   total.truncations += more.truncations;
   total.pauses += more.pauses;
@@ -107,6 +108,10 @@ void log_input_event(const std::string& input, const FileInputEvent& event) {
     case Kind::kScanFailed:
       agent_log().log(LogLevel::kError, "finding files failed",
                       {{"input", input}, {"error", event.error}});
+      break;
+    case Kind::kUnreadable:
+      agent_log().log_always(LogLevel::kWarn, "path unreadable",
+                             {{"input", input}, {"path", event.path}, {"reason", event.error}});
       break;
     case Kind::kOpened:  // not news to the operator: it asks for a checkpoint save
       break;
@@ -193,7 +198,8 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
     finish(*running);
     FileInputCounts& retired_input = retired_inputs_[running->input_name];
     add_counts(retired_input, running->input->counts());
-    retired_input.files_waiting = 0;  // a gauge: only running pipelines have any
+    retired_input.files_waiting = 0;  // gauges: only running pipelines have any
+    retired_input.unreadable_paths = 0;
     retire_ledger(*running);
     OutputTotals& retired = retired_outputs_[running->output_name];
     add_output(retired, *running);
@@ -396,6 +402,7 @@ void Runner::collect() const {
     advance(*input.limit_splits, counts.parse.limit_splits);
     advance(*input.timeout_flushes, counts.parse.timeout_flushes);
     input.files_waiting->set(static_cast<double>(counts.files_waiting));
+    input.unreadable_paths->set(static_cast<double>(counts.unreadable_paths));
     paused = paused || counts.paused;
     spool_bytes += counts.spool.bytes;
     spooling = spooling || counts.spool.segments > 0;

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -147,9 +148,12 @@ int run_tail(const TailOptions& options) {
   progress.reset();  // erases the line before the summary
   for (const auto& counts : report.counts) print_counts(counts, report.ledger);
   // Lines given up, by the destination or by the agent, fail the run so a script notices;
-  // filtered lines were given up on purpose and do not.
+  // filtered lines were given up on purpose and do not. So does a named path that could not
+  // be read, as with tail(1), though every readable one was shipped.
+  const bool unreadable = std::ranges::any_of(
+      report.counts, [](const FileInputCounts& counts) { return counts.unreadable_paths > 0; });
   if (report.exit_code == kExitOk &&
-      (report.ledger.rejected_total() > 0 || report.ledger.dropped_total() > 0)) {
+      (report.ledger.rejected_total() > 0 || report.ledger.dropped_total() > 0 || unreadable)) {
     return kExitFailure;
   }
   return report.exit_code;

@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include <algorithm>
 #include <memory>
@@ -58,34 +61,51 @@ bool could_contain_match(const std::vector<std::string>& pattern, size_t i,
 }
 
 struct Walk {
+  const std::string& glob;  // as the user wrote it: the name a problem at the root gets
+  const std::string& root;
   const std::vector<std::string>& pattern;
   const std::vector<std::string>& exclude;
   Discovered& out;
   std::set<std::pair<dev_t, ino_t>> visited;
 
+  // A missing path is only "no match" (it may appear later); anything else is news.
+  void problem(const std::string& path, int error_code) {
+    if (error_code != ENOENT && error_code != ENOTDIR) {
+      out.problems.push_back({path == root ? glob : path, reason_of(error_code)});
+    }
+  }
+
   void directory(const std::string& path, std::vector<std::string>& parts) {
     struct stat info {};
-    if (::stat(path.c_str(), &info) != 0 || !visited.emplace(info.st_dev, info.st_ino).second) {
-      return;
-    }
+    if (::stat(path.c_str(), &info) != 0) return problem(path, errno);
+    if (!visited.emplace(info.st_dev, info.st_ino).second) return;
     out.directories.push_back(path);
     if (parts.size() > kMaxDepth) return;
     std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(path.c_str()), ::closedir);
-    if (!dir) return;
+    if (!dir) return problem(path, errno);
     while (const dirent* entry = ::readdir(dir.get())) {
       const std::string name = entry->d_name;
       if (name == "." || name == "..") continue;
       const std::string child = path == "/" ? "/" + name : path + "/" + name;
-      struct stat child_info {};
-      if (::stat(child.c_str(), &child_info) != 0) continue;
       parts.push_back(name);
-      if (S_ISDIR(child_info.st_mode) && could_contain_match(pattern, 0, parts, 0)) {
-        directory(child, parts);
-      } else if (S_ISREG(child_info.st_mode) && match_from(pattern, 0, parts, 0) &&
-                 !is_excluded(child, exclude)) {
-        out.files.push_back(child);
-      }
+      entry_at(child, parts);
       parts.pop_back();
+    }
+  }
+
+  void entry_at(const std::string& child, std::vector<std::string>& parts) {
+    struct stat info {};
+    if (::stat(child.c_str(), &info) != 0) {
+      if (match_from(pattern, 0, parts, 0)) problem(child, errno);
+      return;
+    }
+    const bool matches = match_from(pattern, 0, parts, 0);
+    if (S_ISDIR(info.st_mode) && could_contain_match(pattern, 0, parts, 0)) {
+      directory(child, parts);
+    } else if (S_ISREG(info.st_mode) && matches && !is_excluded(child, exclude)) {
+      out.files.push_back(child);
+    } else if (S_ISDIR(info.st_mode) && matches && !has_wildcard(pattern.back())) {
+      out.problems.push_back({child, reason_of(EISDIR)});  // named, not matched by a wildcard
     }
   }
 };
@@ -94,6 +114,12 @@ struct Walk {
 
 bool glob_match(std::string_view pattern, std::string_view path) {
   return match_from(components(pattern), 0, components(path), 0);
+}
+
+std::string reason_of(int error_code) {
+  std::string reason = std::strerror(error_code);
+  if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(reason[0]));
+  return reason;
 }
 
 bool is_excluded(const std::string& path, const std::vector<std::string>& exclude) {
@@ -121,8 +147,14 @@ Discovered discover(const std::vector<std::string>& globs,
       root_parts.push_back(pattern[i]);
       root += "/" + pattern[i];
     }
-    Walk walk{pattern, exclude, out, {}};
-    walk.directory(root.empty() ? "/" : root, root_parts);
+    const size_t files_before = out.files.size();
+    const size_t problems_before = out.problems.size();
+    if (root.empty()) root = "/";
+    Walk walk{glob, root, pattern, exclude, out, {}};
+    walk.directory(root, root_parts);
+    if (out.files.size() == files_before && out.problems.size() == problems_before) {
+      out.problems.push_back({glob, std::string(kNoMatch)});
+    }
   }
   std::ranges::sort(out.files);
   out.files.erase(std::unique(out.files.begin(), out.files.end()), out.files.end());

@@ -11,15 +11,31 @@
 
 namespace logship {
 
+// A path or glob that names nothing readable now, and why, in the system's words
+// ("permission denied", "is a directory") or "no match".
+inline constexpr std::string_view kNoMatch = "no match";
+
+struct PathProblem {
+  std::string path;  // the glob, or the file or directory that could not be read
+  std::string reason;
+
+  bool operator==(const PathProblem&) const = default;
+  auto operator<=>(const PathProblem&) const = default;
+};
+
 struct Discovered {
   std::vector<std::string> files;        // sorted, matching a glob and no exclude
   std::vector<std::string> directories;  // where a new matching file could appear
+  std::vector<PathProblem> problems;     // directories it could not list, globs unmatched
 };
 
 Discovered discover(const std::vector<std::string>& globs, const std::vector<std::string>& exclude);
 
 // Whether `path` matches `pattern` (both absolute or both relative), `**` included.
 bool glob_match(std::string_view pattern, std::string_view path);
+
+// strerror(code) as a reason in a log line: "permission denied".
+std::string reason_of(int error_code);
 
 // Whether an exclude pattern matches the full path or the file name.
 bool is_excluded(const std::string& path, const std::vector<std::string>& exclude);

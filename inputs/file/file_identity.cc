@@ -17,6 +17,10 @@ std::optional<Fingerprint> fingerprint(int fd, uint64_t offset, uint32_t length)
   return Fingerprint{length, XXH64(bytes.data(), length, 0)};
 }
 
+Fingerprint fingerprint(std::string_view bytes) {
+  return Fingerprint{static_cast<uint32_t>(bytes.size()), XXH64(bytes.data(), bytes.size(), 0)};
+}
+
 Result<FileIdentity> identify(int fd) {
   struct stat info {};
   if (::fstat(fd, &info) != 0) return make_error(ErrorCode::kIo, errno_message("fstat", "file"));

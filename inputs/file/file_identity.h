@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "agent/result.h"
 
@@ -39,6 +40,8 @@ inline constexpr uint32_t kTailBytes = 256;
 
 // Hash of `length` bytes at `offset`; nullopt if the file is shorter than that.
 std::optional<Fingerprint> fingerprint(int fd, uint64_t offset, uint32_t length);
+// The same hash of bytes already in memory (at most kHeadBytes).
+Fingerprint fingerprint(std::string_view bytes);
 
 // (dev, inode) from fstat and the head hash of what the file holds now (up to kHeadBytes).
 Result<FileIdentity> identify(int fd);

@@ -123,7 +123,8 @@ std::shared_ptr<const Source> FileInput::make_source(const std::string& path) co
   return std::make_shared<const Source>(std::move(described));
 }
 
-Result<void> FileInput::open_file(const std::string& path, bool at_start) {
+Result<void> FileInput::open_file(const std::string& path, bool at_start,
+                                  std::vector<PathProblem>* unreadable) {
   auto source = make_source(path);
   const auto inode = inode_of(path);
   if (!inode) return {};  // vanished between discovery and now
@@ -145,7 +146,13 @@ Result<void> FileInput::open_file(const std::string& path, bool at_start) {
   }
   if (!tailer) {
     // Unreadable (permissions, raced away): skip it, it is retried at the next scan.
-    return tailer.error().code == ErrorCode::kIo ? Result<void>{} : std::unexpected(tailer.error());
+    const Error& error = tailer.error();
+    if (error.code != ErrorCode::kIo) return std::unexpected(error);
+    if (unreadable && error.system_error != ENOENT) {
+      unreadable->push_back(
+          {path, error.system_error != 0 ? reason_of(error.system_error) : error.message});
+    }
+    return {};
   }
   if (inotify_fd_ >= 0) ::inotify_add_watch(inotify_fd_, path.c_str(), IN_MODIFY);
   files_.push_back(Tracked{std::move(*tailer)});
@@ -182,7 +189,7 @@ std::map<InodeKey, std::string> FileInput::mark_rotations(const Discovered& foun
 }
 
 Result<void> FileInput::scan(bool at_start) {
-  const Discovered found = discover(options_.paths, options_.exclude);
+  Discovered found = discover(options_.paths, options_.exclude);
   const auto present = mark_rotations(found);
   waiting_.clear();
   for (const auto& [inode, path] : present) {
@@ -192,10 +199,33 @@ Result<void> FileInput::scan(bool at_start) {
       continue;
     }
     waiting_.erase(inode);
-    if (auto opened = open_file(path, at_start); !opened) return opened;
+    if (auto opened = open_file(path, at_start, &found.problems); !opened) return opened;
   }
   watch_directories(found.directories);
+  note_unreadable(std::move(found.problems));
   return {};
+}
+
+void FileInput::note_unreadable(std::vector<PathProblem> problems) {
+  // A glob that matched once and matches nothing now is rotation or churn (app.log renamed,
+  // a pod's directory removed), not a mistake to report.
+  for (const auto& glob : options_.paths) {
+    if (std::ranges::none_of(problems, [&](const PathProblem& p) { return p.path == glob; })) {
+      matched_globs_.insert(glob);
+    }
+  }
+  std::erase_if(problems, [&](const PathProblem& problem) {
+    return problem.reason == kNoMatch && matched_globs_.contains(problem.path);
+  });
+  std::ranges::sort(problems);
+  problems.erase(std::unique(problems.begin(), problems.end()), problems.end());
+  for (const PathProblem& problem : problems) {
+    if (std::ranges::binary_search(unreadable_, problem)) continue;
+    report(
+        {.kind = FileInputEvent::Kind::kUnreadable, .path = problem.path, .error = problem.reason});
+  }
+  std::lock_guard lock(mutex_);
+  unreadable_ = std::move(problems);
 }
 
 void FileInput::recover_rotated_while_down() {
@@ -303,8 +333,15 @@ Result<void> FileInput::start_files() {
   recover_rotated_while_down();
   recover_unseen_rotations();
   if (files_.empty() && !options_.follow) {
-    std::string message = "no file matches";
-    for (const auto& pattern : options_.paths) message += " " + pattern;
+    const bool only_unmatched = std::ranges::all_of(
+        unreadable_, [](const PathProblem& problem) { return problem.reason == kNoMatch; });
+    std::string message = only_unmatched ? "no file matches" : "no file can be read:";
+    for (const auto& pattern : options_.paths) {
+      if (only_unmatched) message += " " + pattern;
+    }
+    for (const auto& problem : unreadable_) {
+      if (!only_unmatched) message += " " + problem.path + " (" + problem.reason + ")";
+    }
     return make_error(ErrorCode::kIo, message);
   }
   return {};
@@ -686,6 +723,7 @@ FileInputCounts FileInput::counts() const {
   counts.rotations = rotations_;
   counts.truncations = closed_truncations_;
   counts.files_waiting = waiting_.size();
+  counts.unreadable_paths = unreadable_.size();
   if (spool_) counts.spool = spool_->stats();
   counts.pauses = pauses_;
   counts.paused = paused_;

@@ -50,6 +50,7 @@ struct FileInputEvent {
     kTight,            // memory above its high-water mark: reading in smaller chunks
     kPaused,           // no memory or queue room: reading stopped until there is
     kOpened,           // a file is tracked now (path): its position should be saved soon
+    kUnreadable,       // a path or glob names nothing readable (path, error: the reason)
   } kind;
   std::string path;
   uint64_t bytes = 0;
@@ -84,9 +85,10 @@ struct FileInputCounts {
   ParseStats parse;
   uint64_t rotations = 0;
   uint64_t truncations = 0;
-  uint64_t files_waiting = 0;  // found but not opened: max_open_files reached
-  uint64_t pauses = 0;         // times reading stopped for want of memory or queue room
-  bool paused = false;         // stopped now
+  uint64_t files_waiting = 0;     // found but not opened: max_open_files reached
+  uint64_t unreadable_paths = 0;  // paths and globs that name nothing readable now
+  uint64_t pauses = 0;            // times reading stopped for want of memory or queue room
+  bool paused = false;            // stopped now
   SpoolStats spool;
 };
 
@@ -154,7 +156,12 @@ class FileInput final : public Input {
     std::lock_guard lock(mutex_);
     return call();
   }
-  Result<void> open_file(const std::string& path, bool at_start);
+  // An unreadable file is skipped (retried at the next scan) and, when `unreadable` is
+  // given, added to it with the reason.
+  Result<void> open_file(const std::string& path, bool at_start,
+                         std::vector<PathProblem>* unreadable = nullptr);
+  // Reports each problem that is new or whose reason changed; keeps the gauge's set.
+  void note_unreadable(std::vector<PathProblem> problems);
   void recover_rotated_while_down();
   void close_finished_rotations(std::chrono::steady_clock::time_point idle_since);
   Result<bool> read_available(std::stop_token stop, const BatchSink& sink);
@@ -181,6 +188,8 @@ class FileInput final : public Input {
   std::vector<CheckpointEntry> retained_;            // closed or not-yet-found files (under mutex_)
   std::set<std::pair<uint64_t, uint64_t>> waiting_;  // (dev, inode) over max_open_files
   std::set<std::pair<uint64_t, uint64_t>> finished_;  // one-shot: read, acked and closed
+  std::vector<PathProblem> unreadable_;               // sorted, at the last scan (under mutex_)
+  std::set<std::string> matched_globs_;               // globs that matched at some scan
   uint64_t rotations_ = 0;
   uint64_t closed_truncations_ = 0;
   FileInputCounts closed_counts_;

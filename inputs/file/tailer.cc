@@ -53,11 +53,9 @@ Result<uint64_t> offset_of_last_lines(int fd, uint64_t file_size, uint64_t lines
 Result<std::unique_ptr<Tailer>> Tailer::open(std::shared_ptr<const Source> source,
                                              StartPosition start, const TailerOptions& options) {
   UniqueFd fd(::open(source->path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return make_error(ErrorCode::kIo, errno_message("open", source->path));
+  if (!fd) return io_error("open", source->path);
   struct stat info {};
-  if (::fstat(fd.get(), &info) != 0) {
-    return make_error(ErrorCode::kIo, errno_message("fstat", source->path));
-  }
+  if (::fstat(fd.get(), &info) != 0) return io_error("fstat", source->path);
   if (!S_ISREG(info.st_mode)) {
     return make_error(ErrorCode::kIo, source->path + " is not a regular file");
   }
@@ -100,6 +98,7 @@ Result<std::unique_ptr<Tailer>> Tailer::resume(std::shared_ptr<const Source> sou
     t.read_offset_ = offset;
     t.handed_out_offset_ = offset;
     t.tracker_ = std::make_shared<OffsetTracker>(offset);
+    t.before_read_ = tail;
   }
   return tailer;
 }
@@ -131,7 +130,14 @@ Tailer::Tailer(std::shared_ptr<const Source> source, UniqueFd fd, FileIdentity i
       read_offset_(offset),
       handed_out_offset_(offset),
       chunk_bytes_(options.chunk_bytes),
-      parser_(options.parser) {}
+      parser_(options.parser) {
+  remember_bytes_before_offset();
+}
+
+void Tailer::remember_bytes_before_offset() {
+  const auto length = static_cast<uint32_t>(std::min<uint64_t>(read_offset_, kTailBytes));
+  before_read_ = fingerprint(fd_->get(), read_offset_ - length, length).value_or(Fingerprint{});
+}
 
 void Tailer::set_path(const std::string& path) {
   Source renamed = *source_;
@@ -149,13 +155,26 @@ bool Tailer::restart_if_truncated() {
     refresh_head();
     return false;
   }
+  restart_from_start();
+  return true;
+}
+
+bool Tailer::restart_if_overwritten() {
+  if (before_read_.length == 0) return false;
+  const auto now = fingerprint(fd_->get(), read_offset_ - before_read_.length, before_read_.length);
+  if (now && *now == before_read_) return false;
+  restart_from_start();
+  return true;
+}
+
+void Tailer::restart_from_start() {
   ++truncations_;
   ::lseek(fd_->get(), 0, SEEK_SET);
   read_offset_ = 0;
   handed_out_offset_ = 0;
   carry_.clear();
+  before_read_ = Fingerprint{};
   if (auto id = identify(fd_->get())) identity_.head = id->head;
-  return true;
 }
 
 void Tailer::refresh_head() {
@@ -165,14 +184,18 @@ void Tailer::refresh_head() {
 
 Result<Tailer::ReadOutcome> Tailer::read(MemoryLease lease, int64_t now_ns) {
   if (detached()) return ReadOutcome{.end_of_file = true, .batch = std::nullopt};
+  if (verify_before_read_) restart_if_overwritten();
   ByteBuffer buffer(next_read_bytes());
   const size_t carried = carry_.size();
   if (carried > 0) std::memcpy(buffer.data(), carry_.data(), carried);
   auto got = read_some(fd_->get(), buffer.data() + carried, chunk_bytes_, source_->path);
   if (!got) return std::unexpected(got.error());
+  verify_before_read_ = *got < chunk_bytes_;
   if (*got == 0) return ReadOutcome{.end_of_file = true, .batch = std::nullopt};
   bytes_read_ += *got;
   const size_t filled = carried + *got;
+  const size_t remembered = std::min<size_t>(filled, kTailBytes);
+  before_read_ = fingerprint(std::string_view(buffer.data() + filled - remembered, remembered));
   buffer.resize_within_capacity(filled);
   std::vector<Record> records;
   const uint64_t buffer_offset = read_offset_ - carried;

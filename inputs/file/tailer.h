@@ -4,7 +4,8 @@
 // OffsetTracker, so the file's committed offset advances only as outputs settle its
 // batches. Holds an incomplete last line until more bytes complete it or flush_partial()
 // is called (end of a one-shot run, idle timeout, rotation). Detects truncation (size <
-// offset, or the head bytes changed) and restarts the file from 0.
+// offset, the head bytes changed, or the bytes just before the read offset did) and
+// restarts the file from 0.
 // Thread: owned and called by the file input's thread only, except checkpoint_view(),
 // whose shared parts are safe to use from the checkpoint thread.
 
@@ -127,6 +128,12 @@ class Tailer {
   // the batch up to where the parser holds nothing back.
   Batch make_batch(ByteBuffer buffer, std::vector<Record> records, MemoryLease lease,
                    bool final = false);
+  // copytruncate followed at once by a rewrite past the old offset leaves the size above
+  // it: only the bytes just before the offset tell that the file under it was replaced.
+  // Checked before a read that follows a short one (the writer may have acted since).
+  bool restart_if_overwritten();
+  void restart_from_start();
+  void remember_bytes_before_offset();
 
   std::shared_ptr<const Source> source_;
   // Shared with checkpoint views so a snapshot never preads a closed (or reused) fd.
@@ -139,7 +146,9 @@ class Tailer {
   uint64_t read_offset_;  // file offset of the next byte read()
   uint64_t handed_out_offset_;
   size_t chunk_bytes_;
-  std::string carry_;  // incomplete line, starting at read_offset_ - carry_.size()
+  std::string carry_;               // incomplete line, starting at read_offset_ - carry_.size()
+  Fingerprint before_read_;         // of the kTailBytes (or fewer) bytes before read_offset_
+  bool verify_before_read_ = true;  // the last read reached the end of the file
   uint64_t bytes_read_ = 0;
   std::optional<FileParser> parser_;
   ParseStats parse_stats_;

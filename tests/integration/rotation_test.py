@@ -272,5 +272,47 @@ class SharedHeader(harness.TempDirTest):
         self.assertEqual(len({e["inode"] for e in entries}), 20)
 
 
+class TruncateAndRewrite(harness.TempDirTest):
+    """copytruncate followed at once by a rewrite longer than the old offset: the size never
+    drops below what was read, so only the bytes before the offset tell the file was
+    replaced. Each round's lines carry the round, so a fragment or a repeat shows."""
+
+    ROUNDS = 20
+
+    @staticmethod
+    def round_lines(round_number, count):
+        return b"".join(b"%02d-%07d\n" % (round_number, n) for n in range(count))
+
+    def test_each_rewrite_is_read_from_its_start_with_no_fragment_and_counted(self):
+        log = self.write("app.log", self.round_lines(0, 1000))
+        out = self.path("out.txt")
+        agent = durable.Agent(["tail", "-f", "--from-head", log], out, self.path("err"))
+        agent.start()
+        expected = self.round_lines(0, 1000)
+        try:
+            durable.wait_for_size(out, len(expected), 20, "the first 1000 lines")
+            for round_number in range(1, self.ROUNDS + 1):
+                # 1000 more lines each round, so every rewrite ends past the old offset.
+                rewrite = self.round_lines(round_number, 1000 * (round_number + 1))
+                with open(log, "wb") as f:  # O_TRUNC and the new lines, back to back
+                    f.write(rewrite)
+                expected += rewrite
+                durable.wait_for_size(out, len(expected), 20,
+                                      f"the {1000 * (round_number + 1)} lines of round "
+                                      f"{round_number}")
+            self.assertEqual(agent.stop(), 0, agent.stderr_text())
+        finally:
+            agent.ensure_dead()
+        with open(out, "rb") as f:
+            got = f.read()
+        if got != expected:
+            fragments = [line for line in got.split(b"\n")[:-1] if len(line) != 10]
+            self.fail(f"shipped {len(got)} bytes, expected {len(expected)}; "
+                      f"fragments: {fragments[:5]}")
+        summary = agent.stderr_text()
+        self.assertIn(" truncations=20 ", summary)
+        ledger.check(ledger.from_summary(summary.encode()), len(expected) // 11)
+
+
 if __name__ == "__main__":
     harness.main()

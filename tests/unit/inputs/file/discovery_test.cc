@@ -44,3 +44,24 @@ TEST_CASE("discovery walks **, follows symlinks, applies excludes and lists watc
   CHECK(containers.files.size() == 1);
   fs::remove_all(root);
 }
+
+TEST_CASE("discovery names what it cannot use: a directory given as a path, a glob unmatched") {
+  namespace fs = std::filesystem;
+  char name[] = "/tmp/logship-discovery-XXXXXX";
+  REQUIRE(::mkdtemp(name) != nullptr);
+  const fs::path root = name;
+  fs::create_directories(root / "adir");
+  fs::create_directories(root / "sub/deeper");
+  std::ofstream(root / "a.log") << "x\n";
+
+  const std::string unmatched = (root / "none/*.log").string();
+  const auto found = logship::discover(
+      {(root / "a.log").string(), (root / "adir").string(), unmatched, (root / "*").string()}, {});
+  CHECK(found.files == std::vector<std::string>{(root / "a.log").string()});
+  // A wildcard that also matches directories is no problem; naming one is.
+  CHECK(found.problems == std::vector<logship::PathProblem>{
+                              {(root / "adir").string(), "is a directory"},
+                              {unmatched, "no match"},
+                          });
+  fs::remove_all(root);
+}

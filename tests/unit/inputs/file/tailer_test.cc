@@ -55,3 +55,27 @@ TEST_CASE("a tailer reads a file into batches whose records end at line boundari
   CHECK(tailer->committed_offset() == 20);
   CHECK(tailer->unacknowledged() == 0);
 }
+
+TEST_CASE("a file truncated and rewritten past the read offset is read again from its start") {
+  // Same head is no proof: the rewrite starts with the bytes the old file started with.
+  TempFile file("header\nold one\nold two\n");
+  auto source = std::make_shared<const logship::Source>(logship::Source{"in", file.path, {}});
+  auto tailer = logship::Tailer::open(source, {}, logship::TailerOptions{}).value();
+  logship::MemoryBudget budget(1 << 20);
+  std::stop_source stop;
+  auto first = tailer->read(*budget.acquire(1, stop.get_token()), 0).value();
+  REQUIRE(first.batch);
+  CHECK(first.batch->records().size() == 3);
+  const std::string rewrite = "header\nnew one is longer\nnew two is longer\n";
+  REQUIRE(::ftruncate(file.fd, 0) == 0);
+  REQUIRE(::pwrite(file.fd, rewrite.data(), rewrite.size(), 0) ==
+          static_cast<ssize_t>(rewrite.size()));
+  auto second = tailer->read(*budget.acquire(1, stop.get_token()), 0).value();
+  REQUIRE(second.batch);
+  REQUIRE(second.batch->records().size() == 3);
+  CHECK(second.batch->line(second.batch->records()[0]) == "header");
+  CHECK(second.batch->line(second.batch->records()[2]) == "new two is longer");
+  CHECK(tailer->truncations() == 1);
+  first.batch->settle(logship::Fate::kDelivered);
+  second.batch->settle(logship::Fate::kDelivered);
+}
