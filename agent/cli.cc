@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string>
+#include <string_view>
 
 #include "agent/commands.h"
 
@@ -11,7 +13,8 @@ namespace {
 void add_tail(CLI::App& app, TailOptions& tail) {
   auto* cmd = app.add_subcommand("tail", "Ship files once (or follow them with -f)");
   cmd->add_flag("--from-head", tail.from_head, "Read each file from its start");
-  cmd->add_option("-n", tail.last_lines, "Start at the last N lines of each file (default 10)");
+  cmd->add_option("-n", tail.last_lines, "Start at the last N lines of each file (default 10)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("-f", tail.follow, "Follow appends until SIGINT/SIGTERM");
   cmd->add_option("--parser", tail.parser, "Parser for each line")
       ->check(CLI::IsMember({"none", "json", "logfmt", "cri", "docker", "regex"}));
@@ -37,6 +40,10 @@ void add_tail(CLI::App& app, TailOptions& tail) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   cmd->add_option("--log-format", tail.log_format, "The agent's own log: logfmt|json")
       ->check(CLI::IsMember({"logfmt", "json"}));
+  cmd->add_option("--progress", tail.progress,
+                  "Progress line on stderr for --from-head without -f: auto (stderr a terminal "
+                  "that is not also where the records go), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_option("paths", tail.paths, "Files or globs")->required();
   cmd->callback([&tail] {
     if (tail.from_head && tail.last_lines) {
@@ -45,11 +52,39 @@ void add_tail(CLI::App& app, TailOptions& tail) {
   });
 }
 
+constexpr std::string_view kCommands = "run, check, tail, offsets, version, help";
+
+int usage(const std::string& message) {
+  std::cerr << "logship: " << message << "\n";
+  return kExitUsage;
+}
+
+CLI::App* find_command(CLI::App& app, std::string_view name) {
+  auto named = app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == name; });
+  return named.empty() ? nullptr : named.front();
+}
+
+// `logship help [COMMAND]`: the same text as --help, on stdout.
+int run_help(CLI::App& app, const std::string& command) {
+  if (command.empty()) {
+    // Not app.help(): once `help` is parsed, that shows the help of `help`.
+    std::cout << app.get_formatter()->make_help(&app, "logship", CLI::AppFormatMode::Normal);
+    return kExitOk;
+  }
+  if (CLI::App* sub = find_command(app, command)) {
+    std::cout << sub->help("logship");
+    return kExitOk;
+  }
+  return usage("no command \"" + command + "\"; the commands are " + std::string(kCommands));
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
   CLI::App app("logship: ship log files to Kafka, Loki or stdout, losing nothing", "logship");
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
+  bool show_version = false;
+  app.add_flag("-V,--version", show_version, "Print the version and linked libraries");
   std::string config_path;
   TailOptions tail;
   auto* run = app.add_subcommand("run", "Run as a service with a config file");
@@ -64,7 +99,15 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"list", "reset"}));
   offsets->add_option("-c,--config", config_path, "TOML config file")->required();
   auto* version = app.add_subcommand("version", "Print the version and linked libraries");
+  auto* help = app.add_subcommand("help", "Show the help of logship or of one command");
+  std::string help_command;
+  help->add_option("command", help_command, "The command");
 
+  // CLI11 would call an unknown command an unexpected argument.
+  if (argc > 1 && argv[1][0] != '-' && !find_command(app, argv[1])) {
+    return usage("unknown command \"" + std::string(argv[1]) + "\"; the commands are " +
+                 std::string(kCommands));
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
@@ -76,9 +119,14 @@ int run_cli(int argc, char** argv) {
     return kExitUsage;
   }
 
+  if (show_version || version->parsed()) return run_version();
+  if (help->parsed()) return run_help(app, help_command);
+  if (app.get_subcommands().empty()) {
+    std::cerr << app.help();
+    return usage("a command is required: " + std::string(kCommands));
+  }
   if (run->parsed()) return run_service(config_path);
   if (check->parsed()) return run_check(config_path);
-  if (version->parsed()) return run_version();
   if (offsets->parsed()) return run_offsets(offsets_action, config_path);
   return run_tail(tail);
 }

@@ -30,6 +30,7 @@ struct TailOptions {
   std::string data_dir;
   std::string log_level = "info";  // the agent's own log on stderr, as [agent] log_level
   std::string log_format = "logfmt";
+  std::string progress = "auto";  // auto | always | never
 };
 
 int run_tail(const TailOptions& options);

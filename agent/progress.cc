@@ -1,6 +1,7 @@
 #include "agent/progress.h"
 
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -93,9 +94,18 @@ double RateWindow::bytes_per_second() const {
   return seconds > 0 && d1 >= d0 ? static_cast<double>(d1 - d0) / seconds : 0;
 }
 
-std::unique_ptr<ProgressReporter> ProgressReporter::start_if_terminal(
+bool progress_wanted(std::string_view mode, int line_fd, int records_fd, bool records_written) {
+  if (mode != "auto") return mode == "always";
+  if (::isatty(line_fd) != 1) return false;
+  if (!records_written || ::isatty(records_fd) != 1) return true;
+  struct stat line {};
+  struct stat records {};
+  return ::fstat(line_fd, &line) != 0 || ::fstat(records_fd, &records) != 0 ||
+         line.st_rdev != records.st_rdev;
+}
+
+std::unique_ptr<ProgressReporter> ProgressReporter::start(
     int fd, std::function<ProgressCounts()> read_counts) {
-  if (::isatty(fd) != 1) return nullptr;
   return std::unique_ptr<ProgressReporter>(new ProgressReporter(fd, std::move(read_counts)));
 }
 

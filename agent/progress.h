@@ -1,5 +1,5 @@
 #pragma once
-// Progress: the one-shot `logship tail` progress line on stderr, when stderr is a terminal:
+// Progress: the one-shot `logship tail` progress line on stderr (--progress decides when):
 //   [=========>          ]  47%  1.2 GiB / 2.6 GiB  85.3 MiB/s  ETA 0:17
 // render_progress() is pure; ProgressReporter redraws it in place ("\r", erase to end of
 // line) from its own std::jthread every kRedrawInterval, reading the counts through a
@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -40,13 +41,18 @@ class RateWindow {
   std::deque<std::pair<std::chrono::steady_clock::time_point, uint64_t>> samples_;
 };
 
+// Whether to draw on `line_fd` for --progress `mode` (auto, always, never). auto: when
+// `line_fd` is a terminal, unless the records are written to that same terminal
+// (`records_fd`), where the redrawn line would cut into them.
+bool progress_wanted(std::string_view mode, int line_fd, int records_fd, bool records_written);
+
 class ProgressReporter {
  public:
   static constexpr std::chrono::milliseconds kRedrawInterval{200};
 
-  // A reporter drawing on `fd`, or null when `fd` is not a terminal (piped, redirected).
-  static std::unique_ptr<ProgressReporter> start_if_terminal(
-      int fd, std::function<ProgressCounts()> read_counts);
+  // A reporter drawing on `fd` (the caller decides whether it is wanted there).
+  static std::unique_ptr<ProgressReporter> start(int fd,
+                                                 std::function<ProgressCounts()> read_counts);
   ~ProgressReporter();
   ProgressReporter(const ProgressReporter&) = delete;
   ProgressReporter& operator=(const ProgressReporter&) = delete;

@@ -139,8 +139,9 @@ int run_tail(const TailOptions& options) {
     return kExitFailure;
   }
   std::unique_ptr<ProgressReporter> progress;
-  if (total_bytes > 0) {
-    progress = ProgressReporter::start_if_terminal(STDERR_FILENO, [&runner, total_bytes] {
+  if (total_bytes > 0 &&
+      progress_wanted(options.progress, STDERR_FILENO, STDOUT_FILENO, options.output == "stdout")) {
+    progress = ProgressReporter::start(STDERR_FILENO, [&runner, total_bytes] {
       return ProgressCounts{runner.sent_total().file_bytes, total_bytes};
     });
   }

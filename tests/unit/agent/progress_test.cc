@@ -52,12 +52,25 @@ TEST_CASE("the rate follows the recent window, so a stall shows") {
   CHECK(rate.bytes_per_second() == 0);
 }
 
-TEST_CASE("no reporter when stderr is a pipe") {
+TEST_CASE("auto draws on a terminal that the records do not go to; always and never obey") {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   UniqueFd read_end(fds[0]), write_end(fds[1]);
-  CHECK(ProgressReporter::start_if_terminal(write_end.get(), [] { return ProgressCounts{}; }) ==
-        nullptr);
+  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  REQUIRE(master);
+  REQUIRE(::grantpt(master.get()) == 0);
+  REQUIRE(::unlockpt(master.get()) == 0);
+  UniqueFd terminal(::open(::ptsname(master.get()), O_RDWR | O_NOCTTY | O_CLOEXEC));
+  REQUIRE(terminal);
+  UniqueFd same_terminal(::open(::ptsname(master.get()), O_RDWR | O_NOCTTY | O_CLOEXEC));
+  REQUIRE(same_terminal);
+  const int pipe = write_end.get();
+  CHECK_FALSE(logship::progress_wanted("auto", pipe, pipe, true));
+  CHECK(logship::progress_wanted("auto", terminal.get(), pipe, true));
+  CHECK_FALSE(logship::progress_wanted("auto", terminal.get(), same_terminal.get(), true));
+  CHECK(logship::progress_wanted("auto", terminal.get(), same_terminal.get(), false));
+  CHECK(logship::progress_wanted("always", pipe, pipe, true));
+  CHECK_FALSE(logship::progress_wanted("never", terminal.get(), pipe, true));
 }
 
 TEST_CASE("on a terminal the line is drawn in place and erased at the end") {
@@ -68,7 +81,7 @@ TEST_CASE("on a terminal the line is drawn in place and erased at the end") {
   UniqueFd terminal(::open(::ptsname(master.get()), O_RDWR | O_NOCTTY | O_CLOEXEC));
   REQUIRE(terminal);
   std::atomic<uint64_t> done = 10;
-  auto reporter = ProgressReporter::start_if_terminal(
+  auto reporter = ProgressReporter::start(
       terminal.get(), [&] { return ProgressCounts{.done = done.load(), .total = 40}; });
   REQUIRE(reporter != nullptr);
   std::string seen;
