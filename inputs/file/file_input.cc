@@ -267,20 +267,21 @@ Result<bool> FileInput::take_turns() {
   std::vector<std::list<Tracked>::iterator> tracked;
   for (auto it = files_.begin(); it != files_.end(); ++it) {
     const Tailer& tailer = *it->tailer;
-    OpenFileState state{.at_end = it->at_end,
-                        .draining = it->rotated || it->spooled || it->replay_seq != 0,
-                        .has_partial = tailer.has_partial(),
-                        .unacknowledged = tailer.unacknowledged(),
-                        .changed_ns = now_ns};
+    const OpenFileState state{.at_end = it->at_end,
+                              .draining = it->rotated || it->spooled || it->replay_seq != 0,
+                              .has_partial = tailer.has_partial(),
+                              .unacknowledged = tailer.unacknowledged(),
+                              .changed_ns = now_ns};
+    states.push_back(state);
     struct stat info {};
     ClosedFile now;
-    // Grown since the last read (size past the acknowledged offset): not idle, whatever
-    // its modification time says.
-    if (state.at_end && !state.draining && ::fstat(tailer.fd(), &info) == 0 &&
+    // Only a file with nothing pending can be idle, and not one grown since its last read
+    // (size past the acknowledged offset) whatever its modification time says.
+    if (state.at_end && !state.draining && !state.has_partial && state.unacknowledged == 0 &&
+        ::fstat(tailer.fd(), &info) == 0 &&
         (now = state_of(info)).size == tailer.committed_offset()) {
-      state.changed_ns = now.changed_ns;
+      states.back().changed_ns = last_change_ns(it->change, now, now_ns);
     }
-    states.push_back(state);
     closed.push_back(now);
     tracked.push_back(it);
   }

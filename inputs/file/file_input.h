@@ -135,6 +135,7 @@ class FileInput final : public Input {
     std::chrono::steady_clock::time_point rotated_at;
     std::optional<Spooled> spooled;  // its unread bytes went to the spool; fd closed
     uint64_t replay_seq = 0;         // nonzero: this is spool segment `replay_seq` replaying
+    ChangeWatch change;              // while files wait: when it last changed
     // The tail fingerprint last checkpointed and what it was taken at (offset, head hash):
     // an idle file is not read again every checkpoint interval. Under mutex_.
     mutable std::pair<uint64_t, uint64_t> tail_taken_at{~uint64_t{0}, 0};

@@ -40,6 +40,14 @@ std::vector<size_t> files_to_close(std::span<const OpenFileState> files, size_t 
   return idle;
 }
 
+int64_t last_change_ns(ChangeWatch& watch, const ClosedFile& now, int64_t now_ns) {
+  if (!watch.seen || changed_since_closed(*watch.seen, now)) {
+    watch.seen = now;
+    watch.seen_since_ns = now_ns;
+  }
+  return std::min(now.changed_ns, watch.seen_since_ns);
+}
+
 std::optional<size_t> WaitingNotice::update(size_t waiting) {
   const bool started = waiting > 0 && !waiting_;
   waiting_ = waiting > 0;

@@ -88,6 +88,15 @@ inline bool changed_since_closed(const ClosedFile& closed, const ClosedFile& now
   return now.size != closed.size || now.changed_ns != closed.changed_ns;
 }
 
+// When an open file last changed, as far as can be told: its modification time, or if
+// that is later (a writer's clock ahead, over NFS) the first time it was seen as it is now,
+// so that no mtime keeps a file from ever going idle.
+struct ChangeWatch {
+  std::optional<ClosedFile> seen;
+  int64_t seen_since_ns = 0;
+};
+int64_t last_change_ns(ChangeWatch& watch, const ClosedFile& now, int64_t now_ns);
+
 // Says once when files start waiting (first waits), and again only after none waited.
 class WaitingNotice {
  public:

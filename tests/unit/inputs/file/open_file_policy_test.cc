@@ -107,3 +107,16 @@ TEST_CASE("only files never opened count as first waits, not idle files taking t
   CHECK(queue.first_waits() == 0);
   CHECK(queue.size() == 1);
 }
+
+TEST_CASE("a file's last change is its mtime unless that lies ahead of what was seen") {
+  logship::ChangeWatch watch;
+  CHECK(logship::last_change_ns(watch, {.size = 10, .changed_ns = 40 * kSecond}, kNow) ==
+        40 * kSecond);
+  // An mtime in the future (a writer's clock ahead): quiet from when it was first seen so.
+  logship::ChangeWatch ahead;
+  const logship::ClosedFile future{.size = 10, .changed_ns = kNow + 3600 * kSecond};
+  CHECK(logship::last_change_ns(ahead, future, kNow) == kNow);
+  CHECK(logship::last_change_ns(ahead, future, kNow + 5 * kSecond) == kNow);
+  const logship::ClosedFile grown{.size = 20, .changed_ns = kNow + 3600 * kSecond};
+  CHECK(logship::last_change_ns(ahead, grown, kNow + 6 * kSecond) == kNow + 6 * kSecond);
+}
