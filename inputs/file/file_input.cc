@@ -287,21 +287,21 @@ Result<bool> FileInput::take_turns() {
   }
   const auto picks = files_to_close(states, waiting_.size(), now_ns);
   if (picks.empty()) return false;
-  for (const size_t i : picks) park(*tracked[i], closed[i]);
+  std::vector<CheckpointEntry> entries;
+  for (const size_t i : picks) entries.push_back(entry_of(*tracked[i]->tailer));
   {
+    // One critical section: counts() never sees a file both closed and open.
     std::lock_guard lock(mutex_);
-    for (const size_t i : picks) files_.erase(tracked[i]);
+    for (size_t k = 0; k < picks.size(); ++k) {
+      const auto file = tracked[picks[k]];
+      count_closed(*file->tailer);
+      parked_.insert_or_assign(key_of(file->tailer->identity()),
+                               Parked{std::move(entries[k]), closed[picks[k]]});
+      files_.erase(file);
+    }
   }
   if (auto opened = open_waiting(); !opened) return std::unexpected(opened.error());
   return true;
-}
-
-void FileInput::park(const Tracked& file, const ClosedFile& closed) {
-  const Tailer& tailer = *file.tailer;
-  CheckpointEntry entry = entry_of(tailer);
-  std::lock_guard lock(mutex_);
-  count_closed(tailer);
-  parked_.insert_or_assign(key_of(tailer.identity()), Parked{std::move(entry), closed});
 }
 
 CheckpointEntry FileInput::entry_of(const Tailer& tailer) const {

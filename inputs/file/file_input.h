@@ -165,7 +165,6 @@ class FileInput final : public Input {
   Result<void> open_waiting();
   // While files wait, closes idle files and opens waiting ones; true if any was opened.
   Result<bool> take_turns();
-  void park(const Tracked& file, const ClosedFile& closed);
   // The checkpoint entry of a closed file at its acknowledged offset.
   CheckpointEntry entry_of(const Tailer& tailer) const;
   void count_closed(const Tailer& tailer);
