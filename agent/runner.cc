@@ -113,6 +113,10 @@ void log_input_event(const std::string& input, const FileInputEvent& event) {
       agent_log().log_always(LogLevel::kWarn, "path unreadable",
                              {{"input", input}, {"path", event.path}, {"reason", event.error}});
       break;
+    case Kind::kFilesWaiting:
+      agent_log().log(LogLevel::kWarn, "max_open_files reached: files wait until open ones go idle",
+                      {{"input", input}, {"files_waiting", event.files}});
+      break;
     case Kind::kOpened:  // not news to the operator: it asks for a checkpoint save
       break;
   }

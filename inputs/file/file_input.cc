@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +34,9 @@ constexpr std::chrono::milliseconds kPollInterval{250};
 constexpr std::chrono::milliseconds kPausedSlice{250};
 // After a failed spool write (disk full, unwritable data_dir) the file stays open; retry later.
 constexpr std::chrono::seconds kSpoolRetry{10};
+// While files wait for a slot, open files are checked this often for having gone idle (and
+// for their acknowledgements, which arrive without an event).
+constexpr std::chrono::milliseconds kWaitingRecheck{100};
 // Rung 1: read chunks while the memory budget is above its high-water mark.
 constexpr size_t kTightChunkBytes = 32 * 1024;
 
@@ -46,12 +48,22 @@ int64_t wall_clock_ns() {
 
 int64_t unix_seconds() { return wall_clock_ns() / 1'000'000'000; }
 
-using InodeKey = std::pair<uint64_t, uint64_t>;
-
 std::optional<InodeKey> inode_of(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return std::nullopt;
   return InodeKey{info.st_dev, info.st_ino};
+}
+
+ClosedFile state_of(const struct stat& info) {
+  return {.size = static_cast<uint64_t>(info.st_size),
+          .changed_ns =
+              static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
+}
+
+std::optional<std::pair<InodeKey, ClosedFile>> stat_file(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return std::nullopt;
+  return std::pair{InodeKey{info.st_dev, info.st_ino}, state_of(info)};
 }
 
 InodeKey key_of(const FileIdentity& identity) { return {identity.device, identity.inode}; }
@@ -75,24 +87,6 @@ class StopWaker {
   UniqueFd fd_;
   std::stop_callback<std::function<void()>> callback_;
 };
-
-// Reads pending inotify events; true if any concerns a directory (a file came or went).
-bool drain_events(int fd) {
-  alignas(inotify_event) std::array<char, 16 * 1024> events{};
-  bool directory_changed = false;
-  ssize_t n = 0;
-  while ((n = ::read(fd, events.data(), events.size())) > 0) {
-    for (ssize_t pos = 0; pos < n;) {
-      const auto* event = reinterpret_cast<const inotify_event*>(events.data() + pos);
-      if (event->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
-                         IN_MOVE_SELF | IN_Q_OVERFLOW)) {
-        directory_changed = true;
-      }
-      pos += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
-    }
-  }
-  return directory_changed;
-}
 
 // When the file was created, where the filesystem records it (statx btime).
 std::optional<int64_t> birth_time(int fd) {
@@ -154,7 +148,7 @@ Result<void> FileInput::open_file(const std::string& path, bool at_start,
     }
     return {};
   }
-  if (inotify_fd_ >= 0) ::inotify_add_watch(inotify_fd_, path.c_str(), IN_MODIFY);
+  if (watcher_) watcher_->watch_file(path);
   files_.push_back(Tracked{std::move(*tailer)});
   lock.unlock();
   // After a crash a file renamed away is found again only through its checkpoint entry,
@@ -164,10 +158,10 @@ Result<void> FileInput::open_file(const std::string& path, bool at_start,
   return {};
 }
 
-std::map<InodeKey, std::string> FileInput::mark_rotations(const Discovered& found) {
-  std::map<InodeKey, std::string> present;
+std::map<InodeKey, FileInput::FoundFile> FileInput::mark_rotations(const Discovered& found) {
+  std::map<InodeKey, FoundFile> present;
   for (const auto& path : found.files) {
-    if (auto inode = inode_of(path)) present.emplace(*inode, path);
+    if (auto file = stat_file(path)) present.emplace(file->first, FoundFile{path, file->second});
   }
   std::lock_guard lock(mutex_);
   for (auto& file : files_) {
@@ -181,7 +175,7 @@ std::map<InodeKey, std::string> FileInput::mark_rotations(const Discovered& foun
       file.rotated = true;
       continue;
     }
-    if (it->second != file.tailer->source().path) file.tailer->set_path(it->second);
+    if (it->second.path != file.tailer->source().path) file.tailer->set_path(it->second.path);
     file.rotated = false;
     present.erase(it);
   }
@@ -190,20 +184,12 @@ std::map<InodeKey, std::string> FileInput::mark_rotations(const Discovered& foun
 
 Result<void> FileInput::scan(bool at_start) {
   Discovered found = discover(options_.paths, options_.exclude);
-  const auto present = mark_rotations(found);
-  waiting_.clear();
-  for (const auto& [inode, path] : present) {
-    if (finished_.contains(inode)) continue;
-    if (files_.size() >= options_.max_open_files) {
-      waiting_.insert(inode);
-      continue;
-    }
-    waiting_.erase(inode);
-    if (auto opened = open_file(path, at_start, &found.problems); !opened) return opened;
-  }
-  watch_directories(found.directories);
+  // Directories first: a file opened below needs no watch of its own if its directory has one.
+  if (watcher_) watcher_->watch_directories(found.directories);
+  queue_found(mark_rotations(found), at_start);
+  auto opened = open_waiting(&found.problems);
   note_unreadable(std::move(found.problems));
-  return {};
+  return opened;
 }
 
 void FileInput::note_unreadable(std::vector<PathProblem> problems) {
@@ -226,6 +212,151 @@ void FileInput::note_unreadable(std::vector<PathProblem> problems) {
   }
   std::lock_guard lock(mutex_);
   unreadable_ = std::move(problems);
+}
+
+void FileInput::queue_found(std::map<InodeKey, FoundFile> found, bool at_start) {
+  waiting_.retain_if([&](WaitingFile& file) {
+    const auto it = found.find(file.key);
+    if (it == found.end()) return false;  // gone (or renamed out of the globs) while waiting
+    file.path = it->second.path;
+    return true;
+  });
+  std::lock_guard lock(mutex_);  // parked_ and retained_ are read by the checkpoint thread
+  for (auto it = parked_.begin(); it != parked_.end();) {
+    const auto seen = found.find(it->first);
+    const bool changed =
+        seen != found.end() && changed_since_closed(it->second.closed, seen->second.state);
+    if (seen != found.end() && !changed) {
+      it->second.entry.path = seen->second.path;
+      found.erase(seen);
+      ++it;
+      continue;
+    }
+    // Changed: it resumes from its entry when its turn comes. Gone: the entry is kept like
+    // a closed rotated file's, for a restart to find it beside its old path.
+    if (changed) {
+      waiting_.push({.key = it->first, .path = seen->second.path, .reopening = true});
+      found.erase(seen);
+    }
+    it->second.entry.updated_unix_s = unix_seconds();
+    retained_.push_back(std::move(it->second.entry));
+    it = parked_.erase(it);
+  }
+  for (auto& [key, file] : found) {
+    if (!finished_.contains(key)) {
+      waiting_.push({.key = key, .path = std::move(file.path), .at_start = at_start});
+    }
+  }
+}
+
+void FileInput::queue_written(const std::set<std::string>& written) {
+  if (parked_.empty()) return;
+  std::lock_guard lock(mutex_);
+  for (const auto& path : written) {
+    const auto now = stat_file(path);
+    if (!now) continue;
+    const auto it = parked_.find(now->first);
+    if (it == parked_.end() || !changed_since_closed(it->second.closed, now->second)) continue;
+    retained_.push_back(std::move(it->second.entry));
+    parked_.erase(it);
+    waiting_.push({.key = now->first, .path = path, .reopening = true});
+  }
+}
+
+void FileInput::handle_changes(const FileWatcher::Changes& changes) {
+  if (changes.directories) rescan_pending_ = true;
+  queue_written(changes.written);
+}
+
+Result<void> FileInput::open_waiting(std::vector<PathProblem>* unreadable) {
+  while (files_.size() < options_.max_open_files) {
+    auto next = waiting_.pop();
+    if (!next) break;
+    if (inode_of(next->path) != next->key) continue;  // replaced meanwhile: a scan finds it
+    if (auto opened = open_file(next->path, next->at_start, unreadable); !opened) return opened;
+  }
+  note_waiting();
+  return {};
+}
+
+void FileInput::note_waiting() {
+  waiting_count_ = waiting_.size();
+  const auto started = waiting_notice_.update(waiting_.first_waits());
+  if (started && options_.follow) {
+    report({.kind = FileInputEvent::Kind::kFilesWaiting, .files = *started});
+  }
+}
+
+Result<bool> FileInput::take_turns() {
+  const size_t open_before = files_.size();
+  if (auto opened = open_waiting(); !opened) return std::unexpected(opened.error());
+  if (files_.size() > open_before) return true;  // there were free slots
+  if (waiting_.empty()) return false;
+  const int64_t now_ns = wall_clock_ns();
+  std::vector<OpenFileState> states;
+  std::vector<ClosedFile> closed;
+  std::vector<std::list<Tracked>::iterator> tracked;
+  for (auto it = files_.begin(); it != files_.end(); ++it) {
+    const Tailer& tailer = *it->tailer;
+    const OpenFileState state{.at_end = it->at_end,
+                              .draining = it->rotated || it->spooled || it->replay_seq != 0,
+                              .has_partial = tailer.has_partial(),
+                              .unacknowledged = tailer.unacknowledged(),
+                              .changed_ns = now_ns};
+    states.push_back(state);
+    struct stat info {};
+    ClosedFile now;
+    // Only a file with nothing pending can be idle, and not one grown since its last read
+    // (size past the acknowledged offset) whatever its modification time says.
+    if (state.at_end && !state.draining && !state.has_partial && state.unacknowledged == 0 &&
+        ::fstat(tailer.fd(), &info) == 0 &&
+        (now = state_of(info)).size == tailer.committed_offset()) {
+      states.back().changed_ns = last_change_ns(it->change, now, now_ns);
+    }
+    closed.push_back(now);
+    tracked.push_back(it);
+  }
+  const auto picks = files_to_close(states, waiting_.size(), now_ns);
+  if (picks.empty()) return false;
+  std::vector<CheckpointEntry> entries;
+  for (const size_t i : picks) entries.push_back(entry_of(*tracked[i]->tailer));
+  {
+    // One critical section: counts() never sees a file both closed and open.
+    std::lock_guard lock(mutex_);
+    for (size_t k = 0; k < picks.size(); ++k) {
+      const auto file = tracked[picks[k]];
+      count_closed(*file->tailer);
+      parked_.insert_or_assign(key_of(file->tailer->identity()),
+                               Parked{std::move(entries[k]), closed[picks[k]]});
+      files_.erase(file);
+    }
+  }
+  if (auto opened = open_waiting(); !opened) return std::unexpected(opened.error());
+  return true;
+}
+
+CheckpointEntry FileInput::entry_of(const Tailer& tailer) const {
+  const auto view = tailer.checkpoint_view();
+  const uint64_t offset = view.tracker->committed_offset();
+  const auto tail_length = static_cast<uint32_t>(std::min<uint64_t>(offset, kTailBytes));
+  return CheckpointEntry{
+      .scope = options_.scope,
+      .identity = view.identity,
+      .offset = offset,
+      .tail =
+          fingerprint(view.fd->get(), offset - tail_length, tail_length).value_or(Fingerprint{}),
+      .updated_unix_s = unix_seconds(),
+      .path = view.path,
+  };
+}
+
+// Its counters outlive the tailer. Under mutex_.
+void FileInput::count_closed(const Tailer& tailer) {
+  closed_counts_.bytes += tailer.bytes_read();
+  closed_counts_.lines.lines += tailer.counts().lines;
+  closed_counts_.lines.split_lines += tailer.counts().split_lines;
+  closed_counts_.lines.truncated_lines += tailer.counts().truncated_lines;
+  closed_truncations_ += tailer.truncations();
 }
 
 void FileInput::recover_rotated_while_down() {
@@ -378,7 +509,7 @@ bool FileInput::hand_over(Batch&& batch, std::stop_token stop, const BatchSink& 
 // slices of waiting, not only when it has caught up.
 void FileInput::notice_new_files() {
   if (!options_.follow) return;
-  if (inotify_fd_ >= 0 && drain_events(inotify_fd_)) rescan_pending_ = true;
+  if (watcher_) handle_changes(watcher_->drain());
   const auto now = Clock::now();
   if (!rescan_pending_ && now < next_scan_) return;
   if (auto scanned = scan(false); !scanned) {
@@ -576,40 +707,12 @@ void FileInput::close_finished_rotations(Clock::time_point idle_since) {
                                           .updated_unix_s = unix_seconds(),
                                           .path = view.path});
     } else {
-      const uint64_t offset = view.tracker->committed_offset();
-      const auto tail_length = static_cast<uint32_t>(std::min<uint64_t>(offset, kTailBytes));
-      retained_.push_back(CheckpointEntry{
-          .scope = options_.scope,
-          .identity = view.identity,
-          .offset = offset,
-          .tail = fingerprint(view.fd->get(), offset - tail_length, tail_length)
-                      .value_or(Fingerprint{}),
-          .updated_unix_s = unix_seconds(),
-          .path = view.path,
-      });
+      retained_.push_back(entry_of(tailer));
     }
-    closed_counts_.bytes += tailer.bytes_read();
-    closed_counts_.lines.lines += tailer.counts().lines;
-    closed_counts_.lines.split_lines += tailer.counts().split_lines;
-    closed_counts_.lines.truncated_lines += tailer.counts().truncated_lines;
-    closed_truncations_ += tailer.truncations();
+    count_closed(tailer);
     ++closed_counts_.files;
     return true;
   });
-}
-
-void FileInput::watch_directories(const std::vector<std::string>& directories) {
-  if (inotify_fd_ < 0) return;
-  for (const auto& directory : directories) {
-    if (watched_.contains(directory)) continue;
-    constexpr uint32_t kDirectoryEvents =
-        IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF;
-    if (::inotify_add_watch(inotify_fd_, directory.c_str(), kDirectoryEvents) < 0) {
-      // Watch limit reached (ENOSPC) or similar: the periodic rescan still finds files.
-      continue;
-    }
-    watched_.insert(directory);
-  }
 }
 
 Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
@@ -636,31 +739,33 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
       break;
     }
     close_finished_rotations(now - kRotatedGrace);
+    auto turned = take_turns();
+    if (!turned) return std::unexpected(turned.error());
+    if (*turned) continue;  // read the files just opened
     const bool draining = std::ranges::any_of(
         files_, [](const Tracked& f) { return f.rotated || f.tailer->has_partial(); });
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_scan_ - now);
-    if (inotify_fd_ < 0) wait = std::min(wait, kPollInterval);
+    if (!watcher_) wait = std::min(wait, kPollInterval);
+    if (!waiting_.empty()) wait = std::min(wait, kWaitingRecheck);
     if (draining) wait = std::min(wait, std::chrono::milliseconds(kRotatedGrace / 4));
     if (parser_due_ns) {  // a quiet file's last multi-line record ships at flush_after
       const auto until_due = std::chrono::nanoseconds(*parser_due_ns - wall_clock_ns());
       wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(until_due));
     }
-    std::array<pollfd, 2> fds{{{inotify_fd_, POLLIN, 0}, {waker.fd(), POLLIN, 0}}};
+    std::array<pollfd, 2> fds{
+        {{watcher_ ? watcher_->fd() : -1, POLLIN, 0}, {waker.fd(), POLLIN, 0}}};
     const int ready =
         ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(wait.count(), 1)));
-    if (ready > 0 && (fds[0].revents & POLLIN) && drain_events(inotify_fd_)) {
-      rescan_pending_ = true;
+    if (ready > 0 && (fds[0].revents & POLLIN)) {
+      handle_changes(watcher_->drain());
+      if (auto opened = open_waiting(); !opened) return opened;
     }
   }
   return {};
 }
 
 Result<void> FileInput::run(std::stop_token stop, const BatchSink& sink) {
-  UniqueFd inotify;
-  if (options_.follow && options_.use_inotify) {
-    inotify.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-    inotify_fd_ = inotify.get();  // -1 if unavailable: polling it is
-  }
+  if (options_.follow && options_.use_inotify) watcher_ = FileWatcher::open();  // or poll
   if (options_.follow && !options_.spool_dir.empty() && options_.spool_max_bytes > 0) {
     auto spool = Spool::open(options_.spool_dir, options_.spool_max_bytes, options_.tailer.ledger);
     if (!spool) return std::unexpected(spool.error());
@@ -670,7 +775,7 @@ Result<void> FileInput::run(std::stop_token stop, const BatchSink& sink) {
   if (auto started = start_files(); !started) return started;
   if (options_.follow) {
     auto followed = follow(stop, sink);
-    inotify_fd_ = -1;
+    watcher_.reset();
     return followed;
   }
   return read_once(stop, sink);
@@ -719,10 +824,10 @@ uint64_t FileInput::unacknowledged() const {
 FileInputCounts FileInput::counts() const {
   std::lock_guard lock(mutex_);
   FileInputCounts counts = closed_counts_;
-  counts.files += files_.size();
+  counts.files += files_.size() + parked_.size();
   counts.rotations = rotations_;
   counts.truncations = closed_truncations_;
-  counts.files_waiting = waiting_.size();
+  counts.files_waiting = waiting_count_;
   counts.unreadable_paths = unreadable_.size();
   if (spool_) counts.spool = spool_->stats();
   counts.pauses = pauses_;
@@ -754,6 +859,10 @@ std::vector<CheckpointEntry> FileInput::checkpoint_entries() const {
   std::vector<CheckpointEntry> entries;
   for (const auto& entry : retained_) {
     if (entry.updated_unix_s >= forget_before) entries.push_back(entry);
+  }
+  for (const auto& [key, parked] : parked_) {  // live files, seen at the last scan
+    entries.push_back(parked.entry);
+    entries.back().updated_unix_s = now;
   }
   for (const auto& file : files_) {
     const auto view = file.tailer->checkpoint_view();

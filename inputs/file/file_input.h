@@ -13,6 +13,11 @@
 // still unshipped is copied into the spool (spool.h) and closed, so a blocked output does
 // not pin deleted files on disk. Spooled bytes are shipped before any other file's when
 // the output moves again.
+// Open files (open_file_policy.h): at most max_open_files; further files wait in a queue,
+// oldest first. While files wait, an open file that is idle (read to its end, acknowledged,
+// no partial line, unchanged for kIdleBeforeClose) is closed, its position kept as a
+// checkpoint entry, to open the next waiting file; it waits again when it changes (a write
+// event from its directory's watch, or the rescan) and resumes from that entry.
 // One-shot (follow = false): reads every file to its end, ships held partial lines, returns.
 // Thread: run() on the input's own thread; checkpoint_entries() and file_status() from any
 // thread; counts() and unacknowledged() after run() returns.
@@ -33,7 +38,9 @@
 #include "agent/memory_budget.h"
 #include "inputs/file/checkpoint_store.h"
 #include "inputs/file/discovery.h"
+#include "inputs/file/file_watcher.h"
 #include "inputs/file/framer.h"
+#include "inputs/file/open_file_policy.h"
 #include "inputs/file/spool.h"
 #include "inputs/file/tailer.h"
 #include "inputs/input.h"
@@ -51,10 +58,12 @@ struct FileInputEvent {
     kPaused,           // no memory or queue room: reading stopped until there is
     kOpened,           // a file is tracked now (path): its position should be saved soon
     kUnreadable,       // a path or glob names nothing readable (path, error: the reason)
+    kFilesWaiting,     // files started waiting for a slot under max_open_files (files)
   } kind;
   std::string path;
   uint64_t bytes = 0;
   uint64_t lines = 0;
+  uint64_t files = 0;
   std::string error;
 };
 
@@ -128,17 +137,41 @@ class FileInput final : public Input {
     std::chrono::steady_clock::time_point rotated_at;
     std::optional<Spooled> spooled;  // its unread bytes went to the spool; fd closed
     uint64_t replay_seq = 0;         // nonzero: this is spool segment `replay_seq` replaying
+    ChangeWatch change;              // while files wait: when it last changed
     // The tail fingerprint last checkpointed and what it was taken at (offset, head hash):
     // an idle file is not read again every checkpoint interval. Under mutex_.
     mutable std::pair<uint64_t, uint64_t> tail_taken_at{~uint64_t{0}, 0};
     mutable Fingerprint tail;
+  };
+  struct FoundFile {
+    std::string path;
+    ClosedFile state;  // size and modification time when found
+  };
+  // A file closed while idle to make room: its position and how it looked when closed.
+  struct Parked {
+    CheckpointEntry entry;
+    ClosedFile closed;
   };
 
   Result<void> start_files();
   std::shared_ptr<const Source> make_source(const std::string& path) const;
   Result<void> scan(bool at_start);
   // Flags tracked files whose path no longer names them; returns the untracked files found.
-  std::map<std::pair<uint64_t, uint64_t>, std::string> mark_rotations(const Discovered& found);
+  std::map<InodeKey, FoundFile> mark_rotations(const Discovered& found);
+  // Queues the files found that are neither open nor parked and unchanged.
+  void queue_found(std::map<InodeKey, FoundFile> found, bool at_start);
+  // Queues the parked files among `written` that changed since they were closed.
+  void queue_written(const std::set<std::string>& written);
+  void handle_changes(const FileWatcher::Changes& changes);
+  // Opens waiting files, oldest first, while fewer than max_open_files are open; an
+  // unreadable one is added to `unreadable`.
+  Result<void> open_waiting(std::vector<PathProblem>* unreadable = nullptr);
+  // While files wait, closes idle files and opens waiting ones; true if any was opened.
+  Result<bool> take_turns();
+  // The checkpoint entry of a closed file at its acknowledged offset.
+  CheckpointEntry entry_of(const Tailer& tailer) const;
+  void count_closed(const Tailer& tailer);
+  void note_waiting();
   // The paused input's blocking points: they wait in slices and do while_paused() between.
   std::optional<MemoryLease> lease(size_t bytes, std::stop_token stop);
   bool hand_over(Batch&& batch, std::stop_token stop, const BatchSink& sink);
@@ -171,22 +204,23 @@ class FileInput final : public Input {
   // earliest time one is due next (nullopt: none held).
   bool flush_due_parsers(std::stop_token stop, const BatchSink& sink,
                          std::optional<int64_t>& next_due_ns);
-  void watch_directories(const std::vector<std::string>& directories);
   Result<void> follow(std::stop_token stop, const BatchSink& sink);
   Result<void> read_once(std::stop_token stop, const BatchSink& sink);
   bool close_acknowledged(std::stop_token stop);
 
   FileInputOptions options_;
   MemoryBudget* budget_;
-  bool resumed_scope_;   // checkpoints existed: this is a restart, not a first start
-  int inotify_fd_ = -1;  // owned by follow(); -1 when polling
-  std::set<std::string> watched_;
+  bool resumed_scope_;  // checkpoints existed: this is a restart, not a first start
+  std::unique_ptr<FileWatcher> watcher_;  // following with inotify; null when polling
   // A list: a paused input opens files found meanwhile (so a file created and rotated away
   // during the pause is held by its fd) while a caller up the stack loops over the list.
   // Structure changes under mutex_ (the checkpoint thread reads it).
   std::list<Tracked> files_;
-  std::vector<CheckpointEntry> retained_;            // closed or not-yet-found files (under mutex_)
-  std::set<std::pair<uint64_t, uint64_t>> waiting_;  // (dev, inode) over max_open_files
+  std::vector<CheckpointEntry> retained_;  // closed or not-yet-found files (under mutex_)
+  WaitingQueue waiting_;
+  WaitingNotice waiting_notice_;
+  std::atomic<size_t> waiting_count_ = 0;             // waiting_.size() for counts()
+  std::map<InodeKey, Parked> parked_;                 // closed while idle (under mutex_)
   std::set<std::pair<uint64_t, uint64_t>> finished_;  // one-shot: read, acked and closed
   std::vector<PathProblem> unreadable_;               // sorted, at the last scan (under mutex_)
   std::set<std::string> matched_globs_;               // globs that matched at some scan

@@ -112,6 +112,8 @@ class Tailer {
   };
   CheckpointView checkpoint_view() const { return {fd_, tracker_, identity_, source_->path}; }
 
+  // The open file, for fstat; -1 once detached.
+  int fd() const { return fd_->get(); }
   const Source& source() const { return *source_; }
   const FileIdentity& identity() const { return identity_; }
   uint64_t truncations() const { return truncations_; }
