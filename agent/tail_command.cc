@@ -4,10 +4,12 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "agent/agent_log.h"
 #include "agent/commands.h"
 #include "agent/config.h"
+#include "agent/data_dir_lock.h"
 #include "agent/input_factory.h"
 #include "agent/progress.h"
 #include "agent/runner.h"
@@ -129,8 +131,16 @@ int run_tail(const TailOptions& options) {
     }
   }
 
+  // Held until the process ends: one agent per data_dir, and one that cannot be used is
+  // the command line's error, before anything is read.
+  std::optional<DataDirLock> data_dir;
+  if (!options.data_dir.empty()) {
+    auto locked = DataDirLock::acquire(agent.data_dir);
+    if (!locked) return usage_error(locked.error().message);
+    data_dir = std::move(*locked);
+  }
   ShutdownSignals signals;
-  Runner runner(agent, !options.data_dir.empty(), signals.stop_token());
+  Runner runner(agent, data_dir ? &*data_dir : nullptr, signals.stop_token());
   std::vector<PipelinePlan> plans;
   plans.push_back({"tail", std::move(*input_options), std::move(*output)});
   if (auto applied = runner.apply(std::move(plans)); !applied) {
