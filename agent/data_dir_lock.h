@@ -8,6 +8,7 @@
 // may write under data_dir. Thread: any; not shared.
 
 #include <string>
+#include <utility>
 
 #include "agent/result.h"
 #include "agent/unique_fd.h"
