@@ -98,9 +98,14 @@ struct Config {
   std::vector<OutputConfig> outputs;
 };
 
+// Whether load_config also checks the host as `run` needs it at start: every file the
+// config names is readable and data_dir can be created and written to (nothing is
+// created). `run`, `check` and reloads check; `offsets` only reads the checkpoints.
+enum class HostChecks { kSkip, kCheck };
+
 // Reads, interpolates and validates a TOML config file. The error message lists every
 // problem found, each as "file:line:col: key 'k': what is wrong".
-Result<Config> load_config(const std::string& path);
+Result<Config> load_config(const std::string& path, HostChecks host = HostChecks::kSkip);
 
 // The effective config as TOML, secrets masked (`logship check`).
 std::string format_config(const Config& config);

@@ -1,14 +1,44 @@
 // load_config: TOML file -> validated Config. One parse function per section; toml++'s
 // exceptions are caught here and turned into file:line:col messages.
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <set>
 #include <sstream>
 
 #include "agent/config.h"
 #include "agent/config_reader.h"
+#include "agent/data_dir_lock.h"
+#include "agent/listen_address.h"
+#include "agent/unique_fd.h"
+#include "inputs/parse/regex.h"
 
 namespace logship {
 namespace {
+
+// A file the config names must be readable now: `run` opens it at start.
+void check_readable(TableReader& reader, std::string_view key, const std::string& path,
+                    std::string_view what, bool directory_ok = false) {
+  if (path.empty()) return;
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat info {};
+  if (!fd) {
+    reader.fail(key, std::string(what) + errno_message("open", path));
+  } else if (!directory_ok && ::fstat(fd.get(), &info) == 0 && S_ISDIR(info.st_mode)) {
+    reader.fail(key, std::string(what) + path + ": " + std::strerror(EISDIR));
+  }
+}
+
+// A PCRE2 pattern, compiled here so that a bad one is named at its key; the input
+// compiles it again for its parser.
+void read_regex(TableReader& reader, std::string_view key, std::string& out) {
+  reader.read(key, out);
+  std::string error;
+  if (!out.empty() && !Regex::compile(out, error)) reader.fail(key, error);
+}
 
 void parse_agent(TableReader& reader, AgentConfig& out) {
   reader.read("data_dir", out.data_dir);
@@ -17,6 +47,10 @@ void parse_agent(TableReader& reader, AgentConfig& out) {
   reader.read_duration("checkpoint_interval", out.checkpoint_interval);
   reader.read_duration("shutdown_timeout", out.shutdown_timeout);
   reader.read("metrics_listen", out.metrics_listen);
+  if (auto listen = parse_listen_address(out.metrics_listen);
+      !out.metrics_listen.empty() && !listen) {
+    reader.fail("metrics_listen", listen.error().message);
+  }
   reader.read_duration("ready_grace", out.ready_grace);
   reader.read_choice("log_level", out.log_level,
                      {{"debug", LogLevel::kDebug},
@@ -30,7 +64,7 @@ void parse_agent(TableReader& reader, AgentConfig& out) {
 
 // The parsing keys of an input (inputs/parse/parse_config.h).
 void parse_input_parsing(TableReader& reader, ParseConfig& out) {
-  reader.read("regex", out.regex);
+  read_regex(reader, "regex", out.regex);
   if (auto timestamp = reader.table("timestamp")) {
     timestamp->read("field", out.timestamp.field);
     timestamp->read_choice("format", out.timestamp.format,
@@ -50,7 +84,7 @@ void parse_input_parsing(TableReader& reader, ParseConfig& out) {
                             {"java", MultilineMode::kJava},
                             {"python", MultilineMode::kPython},
                             {"go", MultilineMode::kGo}});
-    multiline->read("start_pattern", m.start_pattern);
+    read_regex(*multiline, "start_pattern", m.start_pattern);
     if (!m.start_pattern.empty() && m.mode == MultilineMode::kOff) {
       m.mode = MultilineMode::kStartPattern;
     }
@@ -66,7 +100,7 @@ void parse_input_parsing(TableReader& reader, ParseConfig& out) {
     for (auto& match : reader.tables(key)) {
       FieldMatch& m = list->emplace_back();
       match.read("field", m.field);
-      match.read("matches", m.matches);
+      read_regex(match, "matches", m.matches);
       if (m.field.empty()) match.fail("field", "name the field to match");
       match.finish();
     }
@@ -93,6 +127,19 @@ void apply_preset(TableReader& reader, InputConfig& out) {
   out.exclude = {"*.gz", "*.tmp", "*.log.*"};
   out.parser = ParserKind::kCri;
   out.parse.kubernetes_labels = true;
+}
+
+// parser = "regex" takes its fields from the pattern's named groups: it needs some.
+void check_regex_parser(TableReader& reader, const InputConfig& out) {
+  if (out.parser != ParserKind::kRegex) return;
+  if (out.parse.regex.empty()) {
+    reader.fail("parser", "parser \"regex\" needs regex = '...' with named groups (?<name>...)");
+    return;
+  }
+  std::string error;
+  if (auto regex = Regex::compile(out.parse.regex, error); regex && regex->named_groups().empty()) {
+    reader.fail("regex", "'" + out.parse.regex + "' has no named group (?<name>...)");
+  }
 }
 
 void parse_input(TableReader& reader, InputConfig& out) {
@@ -124,6 +171,7 @@ void parse_input(TableReader& reader, InputConfig& out) {
   if (out.max_open_files < 1) reader.fail("max_open_files", "must be at least 1");
   reader.read("labels", out.labels);
   parse_input_parsing(reader, out.parse);
+  check_regex_parser(reader, out);
   reader.finish();
 }
 
@@ -146,7 +194,24 @@ void parse_output_settings(TableReader& reader, OutputConfig& out) {
   }
 }
 
-void parse_output(TableReader& reader, OutputConfig& out) {
+// The files an output opens at start: Loki's token and CA bundle, Kafka's TLS files.
+void check_output_files(TableReader& reader, const OutputConfig& out) {
+  if (const auto* loki = std::get_if<LokiOutputConfig>(&out.settings)) {
+    check_readable(reader, "bearer_token_file", loki->bearer_token_file, "");
+    check_readable(reader, "ca_file", loki->ca_file, "");
+  } else if (const auto* kafka = std::get_if<KafkaOutputConfig>(&out.settings)) {
+    for (const std::string name :
+         {"ssl.ca.location", "ssl.certificate.location", "ssl.key.location", "ssl.crl.location",
+          "ssl.keystore.location"}) {
+      const auto found = kafka->properties.find(name);
+      if (found == kafka->properties.end()) continue;
+      // librdkafka takes a directory of certificates for ssl.ca.location.
+      check_readable(reader, "properties", found->second, name + ": ", name == "ssl.ca.location");
+    }
+  }
+}
+
+void parse_output(TableReader& reader, OutputConfig& out, HostChecks host) {
   reader.read("name", out.name);
   if (out.name.empty()) reader.fail("name", "every output needs a name");
   reader.read_choice("type", out.type,
@@ -157,7 +222,20 @@ void parse_output(TableReader& reader, OutputConfig& out) {
   if (out.type.empty()) reader.fail("type", "every output needs a type");
   reader.read("inputs", out.inputs);
   parse_output_settings(reader, out);
+  if (host == HostChecks::kCheck) check_output_files(reader, out);
   reader.finish();
+}
+
+// Without an [agent] table the default data_dir is at fault, named at the file.
+void check_data_dir_key(TableReader& root, std::optional<TableReader>& agent,
+                        const std::string& dir) {
+  const auto usable = check_data_dir(dir);
+  if (usable) return;
+  if (agent) {
+    agent->fail("data_dir", usable.error().message);
+  } else {
+    root.fail("agent.data_dir", usable.error().message);
+  }
 }
 
 // Cross-section rules: unique names, outputs naming inputs that exist.
@@ -186,7 +264,7 @@ void validate(TableReader& root, const Config& config) {
 
 }  // namespace
 
-Result<Config> load_config(const std::string& path) {
+Result<Config> load_config(const std::string& path, HostChecks host) {
   ConfigErrors errors{path, {}};
   toml::table document;
   try {
@@ -203,14 +281,16 @@ Result<Config> load_config(const std::string& path) {
   Config config;
   config.source_file = path;
   TableReader root(document, "", errors);
-  if (auto agent = root.table("agent")) parse_agent(*agent, config.agent);
+  auto agent = root.table("agent");
+  if (agent) parse_agent(*agent, config.agent);
+  if (host == HostChecks::kCheck) check_data_dir_key(root, agent, config.agent.data_dir);
   for (auto& reader : root.tables("inputs")) {
     config.inputs.emplace_back().definition = reader.toml_text();
     parse_input(reader, config.inputs.back());
   }
   for (auto& reader : root.tables("outputs")) {
     config.outputs.emplace_back().definition = reader.toml_text();
-    parse_output(reader, config.outputs.back());
+    parse_output(reader, config.outputs.back(), host);
   }
   root.finish();
   if (errors.empty()) validate(root, config);

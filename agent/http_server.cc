@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <vector>
 
 #include "agent/thread_name.h"
@@ -90,34 +89,13 @@ uint16_t bound_port(int fd) {
 
 }  // namespace
 
-Result<ListenAddress> parse_listen_address(std::string_view listen) {
-  auto fail = [&] {
-    return make_error(ErrorCode::kInvalidConfig,
-                      "metrics_listen '" + std::string(listen) +
-                          "': expected HOST:PORT, [IPV6]:PORT or :PORT with a port 0-65535");
-  };
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string_view::npos) return fail();
-  std::string_view host = listen.substr(0, colon);
-  const std::string_view port = listen.substr(colon + 1);
-  if (host.starts_with('[') != host.ends_with(']')) return fail();
-  if (host.starts_with('[')) {
-    host = host.substr(1, host.size() - 2);
-    if (host.empty()) return fail();
-  } else if (host.find(':') != std::string_view::npos) {
-    return fail();  // a bare IPv6 address needs brackets
-  }
-  ListenAddress out{.host = std::string(host)};
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size()) return fail();
-  return out;
-}
-
 Result<std::unique_ptr<HttpServer>> HttpServer::start(std::string_view listen,
                                                       HttpServerHandlers handlers) {
   if (listen.empty()) return std::unique_ptr<HttpServer>();
   auto address = parse_listen_address(listen);
-  if (!address) return std::unexpected(address.error());
+  if (!address) {
+    return make_error(ErrorCode::kInvalidConfig, "metrics_listen " + address.error().message);
+  }
   auto listener = bind_listener(*address, listen);
   if (!listener) return std::unexpected(listener.error());
   UniqueFd wake(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent/listen_address.h"
 #include "agent/result.h"
 #include "agent/unique_fd.h"
 
@@ -61,12 +62,5 @@ class HttpServer {
   HttpServerHandlers handlers_;
   std::jthread thread_;  // last: started after, and joined before, everything it uses
 };
-
-// Splits "host:port" / "[v6]:port" / ":port"; exposed for tests.
-struct ListenAddress {
-  std::string host;  // empty: every address
-  uint16_t port = 0;
-};
-Result<ListenAddress> parse_listen_address(std::string_view listen);
 
 }  // namespace logship

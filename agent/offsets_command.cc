@@ -3,9 +3,11 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "agent/commands.h"
 #include "agent/config.h"
+#include "agent/data_dir_lock.h"
 #include "inputs/file/checkpoint_store.h"
 
 namespace logship {
@@ -16,6 +18,18 @@ int run_offsets(const std::string& action, const std::string& config_path) {
     std::cerr << config.error().message << "\n";
     return kExitUsage;
   }
+  // A running agent would rewrite the file from its own positions: reset refuses while
+  // one holds the directory, and keeps others out until the file is written. list only
+  // reads, beside a running agent too.
+  std::optional<DataDirLock> lock;
+  if (action == "reset") {
+    auto locked = DataDirLock::acquire(config->agent.data_dir);
+    if (!locked) {
+      std::cerr << "logship offsets: " << locked.error().message << "\n";
+      return kExitUsage;
+    }
+    lock = std::move(*locked);
+  }
   const CheckpointStore store(config->agent.data_dir);
   auto entries = store.load();
   if (!entries) {
@@ -24,7 +38,6 @@ int run_offsets(const std::string& action, const std::string& config_path) {
     entries = std::vector<CheckpointEntry>{};  // reset replaces an unreadable file too
   }
   if (action == "reset") {
-    // Stop the agent first: a running agent rewrites the file from its own positions.
     if (auto saved = store.save({}); !saved) {
       std::cerr << "logship offsets: " << saved.error().message << "\n";
       return kExitFailure;

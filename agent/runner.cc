@@ -8,7 +8,6 @@
 #include <thread>
 #include <variant>
 
-#include "agent/atomic_file.h"
 #include "agent/commands.h"
 #include "agent/memory_limit.h"
 #include "agent/output_factory.h"
@@ -141,18 +140,16 @@ struct Runner::Running {
   std::jthread thread;
 };
 
-Runner::Runner(const AgentConfig& agent, bool persist_offsets, std::stop_token stop,
+Runner::Runner(const AgentConfig& agent, const DataDirLock* data_dir, std::stop_token stop,
                AgentMetrics* metrics)
     : agent_(agent),
       stop_(std::move(stop)),
       metrics_(metrics),
       budget_(effective_memory_limit(agent).bytes) {
-  if (!persist_offsets) return;
-  if (auto made = make_directories(agent_.data_dir); !made) {
-    agent_log().log(LogLevel::kError, "cannot create data_dir; offsets will not be persisted",
-                    {{"path", agent_.data_dir}, {"error", made.error().message}});
-    return;
-  }
+  // The command created the directory when it took the lock: a data_dir that cannot be
+  // used is its config error, before anything starts.
+  if (data_dir == nullptr) return;
+  agent_.data_dir = data_dir->dir();
   store_.emplace(agent_.data_dir);
   unowned_ = load_checkpoints_or_warn(*store_);
   checkpointer_.emplace(*store_, agent_.checkpoint_interval, std::vector<const FileInput*>{},

@@ -21,6 +21,7 @@
 #include "agent/agent_metrics.h"
 #include "agent/checkpointer.h"
 #include "agent/config.h"
+#include "agent/data_dir_lock.h"
 #include "agent/ledger.h"
 #include "agent/memory_budget.h"
 #include "agent/pipeline.h"
@@ -43,8 +44,10 @@ struct RunReport {
 
 class Runner {
  public:
-  // `metrics` (may be null: no metrics) must outlive the runner.
-  Runner(const AgentConfig& agent, bool persist_offsets, std::stop_token stop,
+  // `data_dir`: the locked agent.data_dir that checkpoints and the spool go under; null:
+  // nothing is persisted. It and `metrics` (may be null: no metrics) must outlive the
+  // runner.
+  Runner(const AgentConfig& agent, const DataDirLock* data_dir, std::stop_token stop,
          AgentMetrics* metrics = nullptr);
   ~Runner();
   Runner(const Runner&) = delete;

@@ -7,6 +7,7 @@
 #include "agent/agent_metrics.h"
 #include "agent/commands.h"
 #include "agent/config.h"
+#include "agent/data_dir_lock.h"
 #include "agent/http_server.h"
 #include "agent/input_factory.h"
 #include "agent/runner.h"
@@ -19,26 +20,6 @@ bool feeds(const OutputConfig& output, const InputConfig& input) {
   return output.inputs.empty() ||
          std::ranges::find(output.inputs, input.name) != output.inputs.end();
 }
-
-}  // namespace
-
-int run_check(const std::string& config_path) {
-  auto config = load_config(config_path);
-  if (!config) {
-    std::cerr << config.error().message << "\n";
-    return kExitUsage;
-  }
-  for (const auto& input : config->inputs) {
-    if (auto options = file_input_options(input, true, input.name); !options) {
-      std::cerr << config_path << ": " << options.error().message << "\n";
-      return kExitUsage;
-    }
-  }
-  std::cout << format_config(*config);
-  return kExitOk;
-}
-
-namespace {
 
 // One pipeline per input/output pair; its key changes when either definition does.
 Result<std::vector<PipelinePlan>> plan_pipelines(const Config& config) {
@@ -56,22 +37,50 @@ Result<std::vector<PipelinePlan>> plan_pipelines(const Config& config) {
   return plans;
 }
 
-}  // namespace
-
-int run_service(const std::string& config_path) {
-  // Config errors are the command's answer, as `check` prints them: before the config
-  // is loaded there is no log format to follow.
-  auto config = load_config(config_path);
-  if (!config) {
-    std::cerr << config.error().message << "\n";
-    return kExitUsage;
-  }
+// Everything `run` validates before it starts anything; `check` is exactly this. Config
+// errors are the command's answer, printed as they are: before the config is loaded
+// there is no log format to follow.
+struct Validated {
+  Config config;
+  std::vector<PipelinePlan> plans;
+};
+Result<Validated> validate(const std::string& config_path) {
+  auto config = load_config(config_path, HostChecks::kCheck);
+  if (!config) return std::unexpected(config.error());
   auto plans = plan_pipelines(*config);
   if (!plans) {
-    std::cerr << config_path << ": " << plans.error().message << "\n";
+    return make_error(ErrorCode::kInvalidConfig, config_path + ": " + plans.error().message);
+  }
+  return Validated{std::move(*config), std::move(*plans)};
+}
+
+}  // namespace
+
+int run_check(const std::string& config_path) {
+  auto validated = validate(config_path);
+  if (!validated) {
+    std::cerr << validated.error().message << "\n";
     return kExitUsage;
   }
-  configure_agent_log(config->agent.log_level, config->agent.log_format);
+  std::cout << format_config(validated->config);
+  return kExitOk;
+}
+
+int run_service(const std::string& config_path) {
+  auto validated = validate(config_path);
+  if (!validated) {
+    std::cerr << validated.error().message << "\n";
+    return kExitUsage;
+  }
+  auto& config = validated->config;
+  auto& plans = validated->plans;
+  // Held until the process ends: one agent per data_dir.
+  auto data_dir = DataDirLock::acquire(config.agent.data_dir);
+  if (!data_dir) {
+    std::cerr << "logship run: " << data_dir.error().message << "\n";
+    return kExitUsage;
+  }
+  configure_agent_log(config.agent.log_level, config.agent.log_format);
   Logger& log = agent_log();
   ShutdownSignals signals;  // first: the server's thread inherits its blocked signals
   auto metrics = AgentMetrics::create(LOGSHIP_VERSION);
@@ -79,10 +88,10 @@ int run_service(const std::string& config_path) {
     log.log(LogLevel::kError, "cannot register metrics", {{"error", metrics.error().message}});
     return kExitFailure;
   }
-  Runner runner(config->agent, true, signals.stop_token(), metrics->get());
+  Runner runner(config.agent, &*data_dir, signals.stop_token(), metrics->get());
   std::atomic<bool> ready = false;
   auto server =
-      HttpServer::start(config->agent.metrics_listen,
+      HttpServer::start(config.agent.metrics_listen,
                         {.metrics =
                              [&] {
                                runner.collect();
@@ -97,19 +106,22 @@ int run_service(const std::string& config_path) {
                              }});
   if (!server) {
     log.log(LogLevel::kError, "cannot serve metrics",
-            {{"metrics_listen", config->agent.metrics_listen}, {"error", server.error().message}});
-    return kExitFailure;
+            {{"metrics_listen", config.agent.metrics_listen}, {"error", server.error().message}});
+    // A bind failure (address in use) is the host's state; validate() has checked the text.
+    return server.error().code == ErrorCode::kInvalidConfig ? kExitUsage : kExitFailure;
   }
-  if (auto applied = runner.apply(std::move(*plans)); !applied) {
+  if (auto applied = runner.apply(std::move(plans)); !applied) {
     log.log(LogLevel::kError, "cannot start the pipelines", {{"error", applied.error().message}});
-    return kExitFailure;
+    // An output that cannot be built from its settings (a CA bundle that is no PEM, an
+    // empty token file) is a config error too.
+    return applied.error().code == ErrorCode::kInvalidConfig ? kExitUsage : kExitFailure;
   }
   ready = true;
   log.log(LogLevel::kInfo, "started",
           {{"config", config_path},
-           {"inputs", config->inputs.size()},
-           {"outputs", config->outputs.size()},
-           {"metrics_listen", config->agent.metrics_listen}});
+           {"inputs", config.inputs.size()},
+           {"outputs", config.outputs.size()},
+           {"metrics_listen", config.agent.metrics_listen}});
   // SIGHUP: apply the file's inputs and outputs anew; [agent] settings need a restart.
   while (signals.wait_for_reload()) {
     auto reloaded = load_config(config_path);

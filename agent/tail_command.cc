@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "agent/agent_log.h"
 #include "agent/commands.h"
 #include "agent/config.h"
+#include "agent/data_dir_lock.h"
 #include "agent/input_factory.h"
 #include "agent/progress.h"
 #include "agent/runner.h"
@@ -92,6 +94,15 @@ void print_counts(const FileInputCounts& counts, const LedgerSnapshot& lines) {
                static_cast<unsigned long long>(lines.in_flight()));
 }
 
+// --data-dir locked, created if need be; none without it. One that cannot be used is the
+// command line's error, found before anything is read.
+Result<std::optional<DataDirLock>> lock_data_dir(const std::string& dir) {
+  if (dir.empty()) return std::nullopt;
+  auto locked = DataDirLock::acquire(dir);
+  if (!locked) return std::unexpected(locked.error());
+  return std::move(*locked);
+}
+
 int usage_error(const std::string& message) {
   std::cerr << "logship tail: " << message << "\n";
   return kExitUsage;
@@ -130,8 +141,11 @@ int run_tail(const TailOptions& options) {
     }
   }
 
+  // Held until the process ends: one agent per data_dir.
+  auto data_dir = lock_data_dir(options.data_dir);
+  if (!data_dir) return usage_error(data_dir.error().message);
   ShutdownSignals signals;
-  Runner runner(agent, !options.data_dir.empty(), signals.stop_token());
+  Runner runner(agent, data_dir->has_value() ? &data_dir->value() : nullptr, signals.stop_token());
   std::vector<PipelinePlan> plans;
   plans.push_back({"tail", std::move(*input_options), std::move(*output)});
   if (auto applied = runner.apply(std::move(plans)); !applied) {

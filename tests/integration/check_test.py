@@ -81,6 +81,55 @@ class Check(harness.TempDirTest):
     def test_toml_syntax_error_is_named_with_line(self):
         self.assert_rejected(VALID.replace('name = "out"', 'name = "out'), "FILE:9:")
 
+    def assert_check_and_run_reject(self, text, *expected):
+        """`check` exits 2 with each fragment, and `run` with the same message."""
+        path, checked = self.check(text)
+        message = checked.stderr.decode()
+        self.assertEqual(checked.returncode, 2, message)
+        for fragment in expected:
+            self.assertIn(fragment.replace("FILE", path), message)
+        ran = harness.run("run", "-c", path, timeout=30)
+        self.assertEqual(ran.returncode, 2, ran.stderr.decode())
+        self.assertEqual(ran.stderr.decode(), message)
+
+    def runnable(self, output='type = "null"\n'):
+        """A config `run` would start, its output's keys after its name."""
+        return (f'[agent]\ndata_dir = "{self.dir}/data"\nmetrics_listen = ""\n\n'
+                f'[[inputs]]\nname = "app"\npaths = ["{self.dir}/*.log"]\n\n'
+                f'[[outputs]]\nname = "out"\n{output}')
+
+    def test_a_listen_port_out_of_range_or_missing_is_rejected_by_check_and_run(self):
+        for listen in ("127.0.0.1:99999", "localhost"):
+            with self.subTest(listen=listen):
+                self.assert_check_and_run_reject(
+                    self.runnable().replace('metrics_listen = ""',
+                                            f'metrics_listen = "{listen}"'),
+                    f"FILE:3:18: key 'agent.metrics_listen': '{listen}': expected HOST:PORT")
+
+    def loki(self, extra):
+        return ('type = "loki"\nurl = "http://127.0.0.1:1/loki/api/v1/push"\n' + extra)
+
+    def test_a_missing_bearer_token_file_or_ca_file_is_rejected_by_check_and_run(self):
+        for key in ("bearer_token_file", "ca_file"):
+            with self.subTest(key=key):
+                missing = self.path("absent")
+                self.assert_check_and_run_reject(
+                    self.runnable(output=self.loki(f'{key} = "{missing}"\n')),
+                    f"FILE:13:{len(key) + 4}: key 'outputs[0].{key}': open {missing}: "
+                    "No such file or directory")
+
+    def test_a_regex_that_does_not_compile_is_rejected_with_its_position(self):
+        self.assert_check_and_run_reject(
+            self.runnable().replace('paths = [', "multiline = { start_pattern = '(' }\npaths = ["),
+            "FILE:7:31: key 'inputs[0].multiline.start_pattern': regex '(' at offset 1")
+
+    def test_a_data_dir_that_cannot_be_created_is_rejected_by_check_and_run(self):
+        self.write("file", b"x")
+        data_dir = self.path("file/data")
+        self.assert_check_and_run_reject(
+            self.runnable().replace(f'"{self.dir}/data"', f'"{data_dir}"'),
+            f"FILE:2:12: key 'agent.data_dir': {data_dir}: cannot create: Not a directory")
+
     def test_a_missing_file_is_a_config_error(self):
         result = harness.run("check", "-c", self.path("absent.toml"))
         self.assertEqual(result.returncode, 2)

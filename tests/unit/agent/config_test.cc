@@ -118,3 +118,53 @@ TEST_CASE("log_level and log_format load, print, and name their line when misspe
   CHECK(message.find("did you mean \"warn\"?") != std::string::npos);
   CHECK(message.find(":12:14: key 'agent.log_format'") != std::string::npos);
 }
+
+TEST_CASE("a regex that does not compile is named at its key") {
+  const auto message = load_error(std::string(kMinimal) +
+                                  "\n[[inputs]]\nname = \"b\"\npaths = [\"/x\"]\n"
+                                  "parser = \"regex\"\nregex = '(?<a>x'\n"
+                                  "multiline = { start_pattern = '[' }\n"
+                                  "drop_if = [{ field = \"a\", matches = '*' }]\n");
+  CHECK(message.find(":14:9: key 'inputs[1].regex': regex '(?<a>x' at offset") !=
+        std::string::npos);
+  CHECK(message.find(":15:31: key 'inputs[1].multiline.start_pattern'") != std::string::npos);
+  CHECK(message.find(":16:37: key 'inputs[1].drop_if[0].matches'") != std::string::npos);
+}
+
+TEST_CASE("the regex parser needs a pattern with a named group") {
+  const std::string input = "\n[[inputs]]\nname = \"b\"\npaths = [\"/x\"]\nparser = \"regex\"\n";
+  CHECK(load_error(std::string(kMinimal) + input + "regex = 'x+'\n")
+            .find(":14:9: key 'inputs[1].regex': 'x+' has no named group") != std::string::npos);
+  CHECK(load_error(std::string(kMinimal) + input).find(":13:10: key 'inputs[1].parser'") !=
+        std::string::npos);
+}
+
+TEST_CASE("metrics_listen must be host:port with a port in range") {
+  for (const std::string listen : {"127.0.0.1:99999", "localhost"}) {
+    CAPTURE(listen);
+    const auto message =
+        load_error(std::string(kMinimal) + "\n[agent]\nmetrics_listen = \"" + listen + "\"\n");
+    CHECK(message.find(":11:18: key 'agent.metrics_listen': '" + listen + "': expected") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("host checks: files the config names must be readable, data_dir usable") {
+  const std::string config = std::string(kMinimal) +
+                             "\n[agent]\ndata_dir = \"/dev/null/data\"\n"
+                             "\n[[outputs]]\nname = \"loki\"\ntype = \"loki\"\n"
+                             "url = \"http://127.0.0.1:3100/loki/api/v1/push\"\n"
+                             "bearer_token_file = \"/nonexistent/token\"\nca_file = \"/tmp\"\n";
+  const auto path = write_config(config);
+  CHECK(logship::load_config(path).has_value());  // without host checks
+  auto checked = logship::load_config(path, logship::HostChecks::kCheck);
+  ::unlink(path.c_str());
+  REQUIRE_FALSE(checked.has_value());
+  const auto& message = checked.error().message;
+  CHECK(message.find(":11:12: key 'agent.data_dir': /dev/null/data: cannot create: Not a "
+                     "directory") != std::string::npos);
+  CHECK(message.find(":17:21: key 'outputs[1].bearer_token_file': open /nonexistent/token: No "
+                     "such file or directory") != std::string::npos);
+  CHECK(message.find(":18:11: key 'outputs[1].ca_file': /tmp: Is a directory") !=
+        std::string::npos);
+}
