@@ -17,8 +17,7 @@
 namespace logship {
 namespace {
 
-// How long, past the drain deadline, a stopped pipeline's threads may take to leave their
-// output once told to (a send() waiting for room returns at once) before it is abandoned.
+// How long a stopped pipeline's threads may take to leave their output once told to.
 constexpr std::chrono::milliseconds kReapGrace{1000};
 
 void add_counts(FileInputCounts& total, const FileInputCounts& more) {
@@ -161,12 +160,6 @@ Runner::~Runner() {
   for (auto& running : running_) running->stop.request_stop();
 }
 
-struct Runner::Starting {
-  PipelinePlan plan;
-  std::unique_ptr<Output> output;
-  std::shared_ptr<LokiStats> loki_stats;
-};
-
 Result<std::vector<Runner::Starting>> Runner::build_outputs(std::vector<PipelinePlan> plans,
                                                             const std::set<std::string>& kept) {
   std::vector<Starting> starting;
@@ -240,12 +233,9 @@ void Runner::stop_together(const std::vector<Running*>& retiring,
   for (Running* running : retiring) {
     if (running->thread.joinable()) running->thread.join();
   }
-  // Told to stop at the deadline, an output thread leaves at once unless a system call holds
-  // it; one that does stays abandoned.
+  // Told to stop, an output thread leaves at once unless a system call holds it.
   const auto until = std::chrono::steady_clock::now() + std::min(shutdown_timeout, kReapGrace);
-  for (Running* running : retiring) {
-    if (!running->outcome.joined) running->outcome.joined = running->pipeline->reap(until);
-  }
+  for (Running* running : retiring) running->outcome.joined = running->pipeline->reap(until);
 }
 
 void Runner::start(PipelinePlan plan, std::unique_ptr<Output> output,
@@ -294,9 +284,8 @@ void Runner::retire(Running& running, ApplySummary& summary) {
   // delivered and read again (a real duplicate, counted twice), never lost from the count.
   auto final_entries = running.input->checkpoint_entries();
   unowned_.insert(unowned_.end(), final_entries.begin(), final_entries.end());
-  // What was in flight is read again from the acknowledged positions, by the replacement or
-  // the next start, and counted there; what an abandoned pipeline settles later is not
-  // counted (its replacement counts those lines).
+  // In-flight lines are read again from the acknowledged positions and counted there; what
+  // an abandoned pipeline settles later is not counted.
   LedgerSnapshot lines = running.ledger->snapshot();
   lines.read -= lines.in_flight();
   retired_lines_[{running.input_name, running.output_name}] += lines;
@@ -339,21 +328,15 @@ void Runner::report_outcome(const Running& running) {
 }
 
 RunReport Runner::wait() {
+  // No grace at the end: a thread still in its output past the deadline is left to the
+  // exit below.
+  reap_abandoned();
+  bool left_running = !abandoned_.empty();
   for (auto& running : running_) {
     if (running->thread.joinable()) running->thread.join();
-  }
-  // No grace at the end: a thread still in its output after the deadline is left to the
-  // exit below.
-  bool left_running = false;
-  for (auto& running : running_) {
-    if (!running->outcome.joined) {
-      running->outcome.joined =
-          running->pipeline->reap(std::chrono::steady_clock::time_point::min());
-    }
+    running->outcome.joined = running->pipeline->reap(std::chrono::steady_clock::time_point::min());
     left_running = left_running || !running->outcome.joined;
   }
-  reap_abandoned();
-  left_running = left_running || !abandoned_.empty();
   if (checkpointer_) (void)checkpointer_->stop_and_save();
   for (auto& running : running_) {
     report_outcome(*running);
@@ -366,8 +349,7 @@ RunReport Runner::wait() {
     report_.ledger += running->ledger->snapshot();
   }
   if (left_running) {
-    // Threads are stuck in an output past the deadline: joining them would hang, and
-    // destroying what they use would pull it from under them. The checkpoints are written.
+    // Threads stuck in an output: joining would hang, destroying what they use would crash.
     agent_log().flush_repeats();
     std::_Exit(report_.exit_code);
   }

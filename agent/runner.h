@@ -86,7 +86,11 @@ class Runner {
 
  private:
   struct Running;
-  struct Starting;  // a pipeline to start, its output built
+  struct Starting {  // a pipeline to start, its output built
+    PipelinePlan plan;
+    std::unique_ptr<Output> output;
+    std::shared_ptr<LokiStats> loki_stats;
+  };
   // What an output's pipelines reported, summed; kept for retired ones so counters
   // never go back.
   struct OutputTotals {
