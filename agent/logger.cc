@@ -194,12 +194,10 @@ void Logger::log(LogLevel level, std::string_view msg, std::initializer_list<Log
   it->second.last_written = now;
 }
 
-void Logger::log_always(LogLevel level, std::string_view msg,
-                        std::initializer_list<LogField> fields) {
+void Logger::log_always(LogLevel level, std::string_view msg, std::span<const LogField> fields) {
   if (!enabled(level)) return;
   std::lock_guard lock(mutex_);
-  write_line(level, msg, std::span<const LogField>(fields.begin(), fields.size()), 0,
-             options_.now());
+  write_line(level, msg, fields, 0, options_.now());
 }
 
 void Logger::flush_repeats() {

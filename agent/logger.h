@@ -4,7 +4,8 @@
 // one message (same level and msg, whatever the fields) within `repeat_interval` are
 // counted, not written; the next one written carries `repeated=N`, and flush_repeats()
 // writes the counts of messages that stopped recurring, with the fields all the counted
-// occurrences shared. Under systemd (JOURNAL_STREAM
+// occurrences shared. log_always() bypasses that limiter, for events an operator caused and
+// must see answered each time (a reload). Under systemd (JOURNAL_STREAM
 // names our stderr) lines carry no timestamp (journald adds its own) and start with
 // the `<N>` syslog priority prefix journald parses into the entry's level.
 // Owner: the agent (components report through their stats objects, not here).
@@ -62,10 +63,9 @@ class Logger {
   explicit Logger(Options options);
 
   void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
-  // Never folded into repeats: for lines that each say something once (a reload, a path
-  // that became unreadable), however close together they come.
-  void log_always(LogLevel level, std::string_view msg,
-                  std::initializer_list<LogField> fields = {});
+  // Writes the line whatever was written before (the level filter still applies), and
+  // leaves the repeat counts of log() alone.
+  void log_always(LogLevel level, std::string_view msg, std::span<const LogField> fields);
   // Writes "repeated=N" lines for messages suppressed since they were last written.
   void flush_repeats();
   bool enabled(LogLevel level) const { return level >= options_.level; }

@@ -8,14 +8,6 @@ Pipeline::Pipeline(std::unique_ptr<Input> input, std::unique_ptr<Output> output,
                    uint64_t queue_bytes)
     : input_(std::move(input)), output_(std::move(output)), queue_(queue_bytes) {}
 
-Pipeline::~Pipeline() {
-  if (abandoned_) {
-    // A thread is stuck in a system call past the deadline; joining would hang shutdown.
-    input_thread_.detach();
-    output_thread_.detach();
-  }
-}
-
 void Pipeline::run_input() {
   const BatchSink sink = [this](Batch& batch, std::stop_token stop,
                                 std::chrono::steady_clock::time_point deadline) {
@@ -47,9 +39,15 @@ void Pipeline::run_output() {
     sent_batches_.fetch_add(1, std::memory_order_relaxed);
     sent_file_bytes_.fetch_add(file_bytes, std::memory_order_relaxed);
   }
-  if (!output_error_) output_->drain(std::chrono::steady_clock::time_point::max());
+  bool drained = false;
+  if (!output_error_) {
+    const std::chrono::steady_clock::time_point deadline{
+        std::chrono::steady_clock::duration(drain_deadline_.load())};
+    drained = output_->drain(deadline);
+  }
   {
     std::lock_guard lock(mutex_);
+    output_drained_ = drained;
     finished_ = true;
   }
   finished_cv_.notify_all();
@@ -71,7 +69,12 @@ PipelineOutcome Pipeline::run(std::stop_token stop, std::chrono::milliseconds sh
     name_this_thread("ls-input");
     run_input();
   });
-  std::stop_callback stop_reading(stop, [this] { input_stop_.request_stop(); });
+  std::stop_callback stop_reading(stop, [this, shutdown_timeout] {
+    // Before reading stops: the output thread reads it once the queue is closed.
+    drain_deadline_.store(
+        (std::chrono::steady_clock::now() + shutdown_timeout).time_since_epoch().count());
+    input_stop_.request_stop();
+  });
 
   std::unique_lock lock(mutex_);
   finished_cv_.wait(lock, stop, [&] { return finished_; });
@@ -82,10 +85,12 @@ PipelineOutcome Pipeline::run(std::stop_token stop, std::chrono::milliseconds sh
   PipelineOutcome outcome;
   if (!finished_) {
     outcome.drained = false;
+    outcome.joined = false;
     abandoned_ = true;
     output_stop_.request_stop();
     return outcome;
   }
+  outcome.drained = output_drained_ || output_error_.has_value();
   lock.unlock();
   input_thread_.join();
   output_thread_.join();
@@ -93,6 +98,20 @@ PipelineOutcome Pipeline::run(std::stop_token stop, std::chrono::milliseconds sh
   outcome.output_error = output_error_;
   outcome.unacknowledged = input_->unacknowledged();
   return outcome;
+}
+
+bool Pipeline::reap(std::chrono::steady_clock::time_point until) {
+  if (!abandoned_) return true;
+  {
+    std::unique_lock lock(mutex_);
+    if (!finished_cv_.wait_until(lock, until, [&] { return finished_; })) return false;
+  }
+  // The output thread was the last: the input's ended when it closed the queue, or when the
+  // output's failure stopped it.
+  input_thread_.join();
+  output_thread_.join();
+  abandoned_ = false;
+  return true;
 }
 
 }  // namespace logship

@@ -4,7 +4,11 @@
 // input's offset trackers without touching the queue, so it never blocks reading.
 // An input configured for several outputs gets one pipeline (and one reader) per output,
 // so a slow or failed output never holds back another.
-// Thread: run() on the caller's (main) thread.
+// Stopping: reading stops at once; the output drains until `shutdown_timeout` after the
+// stop. A pipeline that did not drain by then tells its threads to stop and is abandoned:
+// what its output did not acknowledge stays unacknowledged (its offsets never move past
+// it), and reap() joins the threads once they have left the output.
+// Thread: run() and reap() on the caller's (main) thread.
 
 #include <atomic>
 #include <chrono>
@@ -32,7 +36,8 @@ struct SentCounts {
 struct PipelineOutcome {
   std::optional<Error> input_error;
   std::optional<Error> output_error;
-  bool drained = true;          // false: gave up at the shutdown deadline
+  bool drained = true;          // false: the output did not settle everything by the deadline
+  bool joined = true;           // false: threads still running (abandoned); see reap()
   uint64_t unacknowledged = 0;  // batches read but never settled
 };
 
@@ -41,12 +46,16 @@ class Pipeline {
   Pipeline(std::unique_ptr<Input> input, std::unique_ptr<Output> output, uint64_t queue_bytes);
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
-  ~Pipeline();
+  // Joins the threads: destroy an abandoned pipeline only after reap() returned true.
+  ~Pipeline() = default;
 
   // Runs until the input is done (one-shot) or `stop` is requested (then stops reading),
   // and the output has drained; after a stop, waits at most `shutdown_timeout` for that.
-  // When it gives up, threads may still be blocked: the caller must exit the process.
+  // When it gives up (outcome.joined false), threads may still be blocked in the output.
   PipelineOutcome run(std::stop_token stop, std::chrono::milliseconds shutdown_timeout);
+  // After run() gave up: waits until `until` for the threads to finish, and joins them.
+  // True when no thread is left.
+  bool reap(std::chrono::steady_clock::time_point until);
 
   // Thread-safe.
   SentCounts sent() const;
@@ -61,16 +70,21 @@ class Pipeline {
   BoundedQueue<Batch> queue_;
   std::stop_source input_stop_;
   std::stop_source output_stop_;
+  // Set by the stop, before reading stops: the output's drain gives up at it, so the
+  // output thread ends with the deadline instead of waiting for a destination that is down.
+  std::atomic<std::chrono::steady_clock::rep> drain_deadline_ =
+      std::chrono::steady_clock::time_point::max().time_since_epoch().count();
   std::atomic<uint64_t> sent_records_ = 0;
   std::atomic<uint64_t> sent_bytes_ = 0;
   std::atomic<uint64_t> sent_batches_ = 0;
   std::atomic<uint64_t> sent_file_bytes_ = 0;
   std::optional<Error> input_error_;
   std::optional<Error> output_error_;
+  bool output_drained_ = false;  // written by the output thread before finished_
   std::mutex mutex_;
   std::condition_variable_any finished_cv_;
   bool finished_ = false;
-  bool abandoned_ = false;  // threads left running at the deadline; never joined
+  bool abandoned_ = false;  // threads left running at the deadline; joined by reap()
   std::jthread input_thread_;
   std::jthread output_thread_;
 };

@@ -16,6 +16,9 @@
 namespace logship {
 namespace {
 
+// How long a stopped pipeline's threads may take to leave their output once told to.
+constexpr std::chrono::milliseconds kReapGrace{1000};
+
 void add_counts(FileInputCounts& total, const FileInputCounts& more) {
   total.files += more.files;
   total.bytes += more.bytes;
@@ -108,10 +111,11 @@ void log_input_event(const std::string& input, const FileInputEvent& event) {
       agent_log().log(LogLevel::kError, "finding files failed",
                       {{"input", input}, {"error", event.error}});
       break;
-    case Kind::kUnreadable:
-      agent_log().log_always(LogLevel::kWarn, "path unreadable",
-                             {{"input", input}, {"path", event.path}, {"reason", event.error}});
+    case Kind::kUnreadable: {
+      const LogField fields[] = {{"input", input}, {"path", event.path}, {"reason", event.error}};
+      agent_log().log_always(LogLevel::kWarn, "path unreadable", fields);
       break;
+    }
     case Kind::kFilesWaiting:
       agent_log().log(LogLevel::kWarn, "max_open_files reached: files wait until open ones go idle",
                       {{"input", input}, {"files_waiting", event.files}});
@@ -138,6 +142,8 @@ struct Runner::Running {
   std::optional<std::stop_callback<std::function<void()>>> follow_global_stop;
   PipelineOutcome outcome;
   std::jthread thread;
+
+  std::string name() const { return input_name + "/" + output_name; }
 };
 
 Runner::Runner(const AgentConfig& agent, const DataDirLock* data_dir, std::stop_token stop,
@@ -161,19 +167,8 @@ Runner::~Runner() {
   for (auto& running : running_) running->stop.request_stop();
 }
 
-Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
-  std::set<std::string> wanted;
-  for (const auto& plan : plans) wanted.insert(plan.key);
-  std::set<std::string> kept;
-  for (const auto& running : running_) {
-    if (wanted.contains(running->key)) kept.insert(running->key);
-  }
-  // Build every new output first, so a reload that cannot be applied changes nothing.
-  struct Starting {
-    PipelinePlan plan;
-    std::unique_ptr<Output> output;
-    std::shared_ptr<LokiStats> loki_stats;
-  };
+Result<std::vector<Runner::Starting>> Runner::build_outputs(std::vector<PipelinePlan> plans,
+                                                            const std::set<std::string>& kept) {
   std::vector<Starting> starting;
   std::map<std::string, uint32_t> inputs_per_output;
   for (const auto& plan : plans) ++inputs_per_output[plan.output.name];
@@ -192,57 +187,122 @@ Result<void> Runner::apply(std::vector<PipelinePlan> plans) {
     }
     starting.push_back({std::move(plan), std::move(*output), std::move(context.loki_stats)});
   }
+  return starting;
+}
+
+Result<ApplySummary> Runner::apply(std::vector<PipelinePlan> plans) {
+  reap_abandoned();
+  std::set<std::string> wanted;
+  for (const auto& plan : plans) wanted.insert(plan.key);
+  std::set<std::string> kept;
+  for (const auto& running : running_) {
+    if (wanted.contains(running->key)) kept.insert(running->key);
+  }
+  // Build every new output first, so a reload that cannot be applied changes nothing.
+  auto starting = build_outputs(std::move(plans), kept);
+  if (!starting) return std::unexpected(starting.error());
+  ApplySummary summary;
+  std::vector<Running*> retiring;
+  for (const auto& running : running_) {
+    const bool keep = kept.contains(running->key);
+    (keep ? summary.kept : summary.stopped).push_back(running->name());
+    if (!keep) retiring.push_back(running.get());
+  }
+  // Outside the lock: the metrics keep being served while the outputs drain.
+  stop_together(retiring, agent_.shutdown_timeout);
+  std::vector<std::unique_ptr<Running>> gone;  // destroyed once the checkpointer let go
   std::lock_guard lock(running_mutex_);
-  std::erase_if(running_, [&](std::unique_ptr<Running>& running) {
-    if (kept.contains(running->key)) return false;
-    running->stop.request_stop();
-    finish(*running);
-    FileInputCounts& retired_input = retired_inputs_[running->input_name];
-    add_counts(retired_input, running->input->counts());
-    retired_input.files_waiting = 0;  // gauges: only running pipelines have any
-    retired_input.unreadable_paths = 0;
-    retire_ledger(*running);
-    OutputTotals& retired = retired_outputs_[running->output_name];
-    add_output(retired, *running);
-    retired.counters.in_flight = 0;  // gauges: only running pipelines have any
-    retired.counters.up = true;
-    retired.loki.streams = 0;
-    auto final_entries = running->input->checkpoint_entries();
-    unowned_.insert(unowned_.end(), final_entries.begin(), final_entries.end());
-    update_checkpointer();  // before the input it points to is destroyed
-    return true;
-  });
-  for (auto& [plan, output, loki_stats] : starting) {
-    auto running = std::make_unique<Running>();
-    running->loki_stats = std::move(loki_stats);
-    running->key = plan.key;
-    running->input_name = plan.input.name;
-    running->output_name = plan.output.name;
-    plan.input.resume = take_scope(unowned_, plan.input.scope);
-    plan.input.tailer.ledger = running->ledger;
-    if (store_) {
-      plan.input.spool_dir = agent_.data_dir + "/spool/" + directory_name(plan.input.scope);
-      plan.input.spool_max_bytes = agent_.spool_max_bytes;
+  for (Running* running : retiring) retire(*running, summary);
+  std::vector<std::unique_ptr<Running>> staying;
+  for (auto& running : running_) {
+    if (kept.contains(running->key)) {
+      staying.push_back(std::move(running));
+    } else if (running->outcome.joined) {
+      gone.push_back(std::move(running));
+    } else {
+      abandoned_.push_back(std::move(running));
     }
-    plan.input.on_event = [this, input = plan.input.name](const FileInputEvent& event) {
-      if (event.kind == FileInputEvent::Kind::kOpened) {
-        if (checkpointer_) checkpointer_->save_soon();
-        return;
-      }
-      log_input_event(input, event);
-    };
-    auto input = std::make_unique<FileInput>(std::move(plan.input), budget_);
-    running->input = input.get();
-    running->pipeline =
-        std::make_unique<Pipeline>(std::move(input), std::move(output), budget_.limit() / 2);
-    Running& r = *running;
-    r.follow_global_stop.emplace(stop_, [&r] { r.stop.request_stop(); });
-    r.thread = std::jthread(
-        [&r, this] { r.outcome = r.pipeline->run(r.stop.get_token(), agent_.shutdown_timeout); });
-    running_.push_back(std::move(running));
+  }
+  running_ = std::move(staying);
+  update_checkpointer();  // before the inputs it points to are destroyed
+  for (auto& [plan, output, loki_stats] : *starting) {
+    summary.started.push_back(plan.input.name + "/" + plan.output.name);
+    start(std::move(plan), std::move(output), std::move(loki_stats));
   }
   update_checkpointer();
-  return {};
+  return summary;
+}
+
+void Runner::stop_together(const std::vector<Running*>& retiring,
+                           std::chrono::milliseconds shutdown_timeout) {
+  // Each pipeline's deadline starts at its stop: stopping all first drains them in parallel.
+  for (Running* running : retiring) running->stop.request_stop();
+  for (Running* running : retiring) {
+    if (running->thread.joinable()) running->thread.join();
+  }
+  // Told to stop, an output thread leaves at once unless a system call holds it.
+  const auto until = std::chrono::steady_clock::now() + std::min(shutdown_timeout, kReapGrace);
+  for (Running* running : retiring) running->outcome.joined = running->pipeline->reap(until);
+}
+
+void Runner::start(PipelinePlan plan, std::unique_ptr<Output> output,
+                   std::shared_ptr<LokiStats> loki_stats) {
+  auto running = std::make_unique<Running>();
+  running->loki_stats = std::move(loki_stats);
+  running->key = plan.key;
+  running->input_name = plan.input.name;
+  running->output_name = plan.output.name;
+  plan.input.resume = take_scope(unowned_, plan.input.scope);
+  plan.input.tailer.ledger = running->ledger;
+  if (store_) {
+    plan.input.spool_dir = agent_.data_dir + "/spool/" + directory_name(plan.input.scope);
+    plan.input.spool_max_bytes = agent_.spool_max_bytes;
+  }
+  plan.input.on_event = [this, input = plan.input.name](const FileInputEvent& event) {
+    if (event.kind == FileInputEvent::Kind::kOpened) {
+      if (checkpointer_) checkpointer_->save_soon();
+      return;
+    }
+    log_input_event(input, event);
+  };
+  auto input = std::make_unique<FileInput>(std::move(plan.input), budget_);
+  running->input = input.get();
+  running->pipeline =
+      std::make_unique<Pipeline>(std::move(input), std::move(output), budget_.limit() / 2);
+  Running& r = *running;
+  r.follow_global_stop.emplace(stop_, [&r] { r.stop.request_stop(); });
+  r.thread = std::jthread(
+      [&r, this] { r.outcome = r.pipeline->run(r.stop.get_token(), agent_.shutdown_timeout); });
+  running_.push_back(std::move(running));
+}
+
+void Runner::retire(Running& running, ApplySummary& summary) {
+  report_outcome(running);
+  if (!running.outcome.drained) summary.abandoned.push_back(running.name());
+  FileInputCounts& retired_input = retired_inputs_[running.input_name];
+  add_counts(retired_input, running.input->counts());
+  retired_input.files_waiting = 0;  // gauges: only running pipelines have any
+  retired_input.unreadable_paths = 0;
+  OutputTotals& retired = retired_outputs_[running.output_name];
+  add_output(retired, running);
+  retired.counters.in_flight = 0;  // gauges: only running pipelines have any
+  retired.counters.up = true;
+  retired.loki.streams = 0;
+  // The positions first, then the lines: a batch acknowledged in between is then counted
+  // delivered and read again (a real duplicate, counted twice), never lost from the count.
+  auto final_entries = running.input->checkpoint_entries();
+  unowned_.insert(unowned_.end(), final_entries.begin(), final_entries.end());
+  // In-flight lines are read again from the acknowledged positions and counted there; what
+  // an abandoned pipeline settles later is not counted.
+  LedgerSnapshot lines = running.ledger->snapshot();
+  lines.read -= lines.in_flight();
+  retired_lines_[{running.input_name, running.output_name}] += lines;
+}
+
+void Runner::reap_abandoned() {
+  std::erase_if(abandoned_, [](const std::unique_ptr<Running>& running) {
+    return running->pipeline->reap(std::chrono::steady_clock::time_point::min());
+  });
 }
 
 void Runner::update_checkpointer() {
@@ -252,22 +312,9 @@ void Runner::update_checkpointer() {
   checkpointer_->set_sources(std::move(inputs), unowned_);
 }
 
-void Runner::finish(Running& running) {
-  if (running.thread.joinable()) running.thread.join();
-  const PipelineOutcome& outcome = running.outcome;
-  if (!outcome.drained) {
-    // Threads are stuck in the output past the deadline: write what was acknowledged
-    // (the rest is read again next time) and leave. This is the documented end of a
-    // stop, so it exits 0.
-    if (checkpointer_) (void)checkpointer_->stop_and_save();
-    agent_log().log(LogLevel::kWarn,
-                    "the output did not drain within shutdown_timeout; what it did not "
-                    "acknowledge is read again next start",
-                    {{"output", running.output_name}, {"input", running.input_name}});
-    agent_log().flush_repeats();
-    std::_Exit(kExitOk);
-  }
+void Runner::report_outcome(const Running& running) {
   report_.counts.push_back(running.input->counts());
+  const PipelineOutcome& outcome = running.outcome;
   if (outcome.input_error) {
     agent_log().log(LogLevel::kError, "input failed",
                     {{"input", running.input_name}, {"error", outcome.input_error->message}});
@@ -289,32 +336,36 @@ void Runner::finish(Running& running) {
 }
 
 RunReport Runner::wait() {
+  // No grace at the end: a thread still in its output past the deadline is left to the
+  // exit below.
+  reap_abandoned();
+  bool left_running = !abandoned_.empty();
   for (auto& running : running_) {
     if (running->thread.joinable()) running->thread.join();
+    running->outcome.joined = running->pipeline->reap(std::chrono::steady_clock::time_point::min());
+    left_running = left_running || !running->outcome.joined;
   }
   if (checkpointer_) (void)checkpointer_->stop_and_save();
   for (auto& running : running_) {
-    finish(*running);
+    report_outcome(*running);
+    if (!running->outcome.drained) {
+      agent_log().log(LogLevel::kWarn,
+                      "the output did not drain within shutdown_timeout; what it did not "
+                      "acknowledge is read again next start",
+                      {{"output", running->output_name}, {"input", running->input_name}});
+    }
     report_.ledger += running->ledger->snapshot();
+  }
+  if (left_running) {
+    // Threads stuck in an output: joining would hang, destroying what they use would crash.
+    agent_log().flush_repeats();
+    std::_Exit(report_.exit_code);
   }
   return report_;
 }
 
-void Runner::retire_ledger(const Running& running) {
-  const std::pair key{running.input_name, running.output_name};
-  LedgerSnapshot lines = running.ledger->snapshot();
-  if (lines.in_flight() == 0) {
-    retired_lines_[key] += lines;
-  } else {
-    retired_ledgers_[key].push_back(running.ledger);
-  }
-}
-
 std::map<std::pair<std::string, std::string>, LedgerSnapshot> Runner::ledgers() const {
   auto all = retired_lines_;
-  for (const auto& [key, ledgers] : retired_ledgers_) {
-    for (const auto& ledger : ledgers) all[key] += ledger->snapshot();
-  }
   for (const auto& running : running_) {
     all[{running->input_name, running->output_name}] += running->ledger->snapshot();
   }

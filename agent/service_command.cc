@@ -2,6 +2,9 @@
 #include <algorithm>
 #include <atomic>
 #include <iostream>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "agent/agent_log.h"
 #include "agent/agent_metrics.h"
@@ -52,6 +55,65 @@ Result<Validated> validate(const std::string& config_path) {
     return make_error(ErrorCode::kInvalidConfig, config_path + ": " + plans.error().message);
   }
   return Validated{std::move(*config), std::move(*plans)};
+}
+
+// The [agent] keys whose values differ: they are read once, at start.
+std::vector<std::string_view> changed_agent_keys(const AgentConfig& running,
+                                                 const AgentConfig& loaded) {
+  const std::pair<std::string_view, bool> keys[] = {
+      {"data_dir", running.data_dir != loaded.data_dir},
+      {"memory_limit", running.memory_limit != loaded.memory_limit},
+      {"spool_max_bytes", running.spool_max_bytes != loaded.spool_max_bytes},
+      {"checkpoint_interval", running.checkpoint_interval != loaded.checkpoint_interval},
+      {"shutdown_timeout", running.shutdown_timeout != loaded.shutdown_timeout},
+      {"metrics_listen", running.metrics_listen != loaded.metrics_listen},
+      {"ready_grace", running.ready_grace != loaded.ready_grace},
+      {"log_level", running.log_level != loaded.log_level},
+      {"log_format", running.log_format != loaded.log_format},
+  };
+  std::vector<std::string_view> changed;
+  for (const auto& [key, differs] : keys) {
+    if (differs) changed.push_back(key);
+  }
+  return changed;
+}
+
+std::string joined(const auto& names) {
+  std::string out;
+  for (const auto& name : names) {
+    if (!out.empty()) out += ',';
+    out += name;
+  }
+  return out;
+}
+
+// SIGHUP: applies the file's inputs and outputs anew, and says what it did in one line that
+// the repeat limiter never folds (an operator waits for it).
+void reload(const std::string& config_path, const AgentConfig& running, Runner& runner) {
+  Logger& log = agent_log();
+  auto loaded = validate(config_path);  // what a start would refuse, a reload refuses
+  auto applied = loaded ? runner.apply(std::move(loaded->plans))
+                        : Result<ApplySummary>(std::unexpected(loaded.error()));
+  if (!applied) {
+    const LogField fields[] = {{"config", config_path}, {"error", applied.error().message}};
+    log.log_always(LogLevel::kError, "reload rejected", fields);
+    return;
+  }
+  std::vector<LogField> fields{{"config", config_path},
+                               {"started", applied->started.size()},
+                               {"stopped", applied->stopped.size()},
+                               {"kept", applied->kept.size()}};
+  if (!applied->abandoned.empty()) {
+    // Their outputs did not drain by shutdown_timeout: what they had in flight is read again.
+    fields.emplace_back("abandoned", applied->abandoned.size());
+    fields.emplace_back("abandoned_pipelines", joined(applied->abandoned));
+  }
+  log.log_always(applied->abandoned.empty() ? LogLevel::kInfo : LogLevel::kWarn, "reloaded",
+                 fields);
+  if (const auto keys = changed_agent_keys(running, loaded->config.agent); !keys.empty()) {
+    const LogField restart[] = {{"config", config_path}, {"keys", joined(keys)}};
+    log.log_always(LogLevel::kWarn, "restart needed", restart);
+  }
 }
 
 }  // namespace
@@ -122,21 +184,8 @@ int run_service(const std::string& config_path) {
            {"inputs", config.inputs.size()},
            {"outputs", config.outputs.size()},
            {"metrics_listen", config.agent.metrics_listen}});
-  // SIGHUP: apply the file's inputs and outputs anew; [agent] settings need a restart.
-  while (signals.wait_for_reload()) {
-    auto reloaded = load_config(config_path);
-    auto new_plans = reloaded
-                         ? plan_pipelines(*reloaded)
-                         : Result<std::vector<PipelinePlan>>(std::unexpected(reloaded.error()));
-    Result<void> applied = new_plans ? runner.apply(std::move(*new_plans))
-                                     : Result<void>(std::unexpected(new_plans.error()));
-    if (!applied) {
-      log.log(LogLevel::kError, "reload rejected, the running configuration stays",
-              {{"config", config_path}, {"error", applied.error().message}});
-      continue;
-    }
-    log.log(LogLevel::kInfo, "reloaded", {{"config", config_path}});
-  }
+  // [agent] settings stay as they were at start: a changed one needs a restart.
+  while (signals.wait_for_reload()) reload(config_path, config.agent, runner);
   return runner.wait().exit_code;
 }
 

@@ -87,6 +87,57 @@ class Reload(harness.TempDirTest):
         self.assertTrue(a_lines == [b"a %d" % i for i in range(total_a)], "a out of order")
         self.assertEqual(b_lines, [b"b %d" % i for i in range(1000)])
 
+    def test_each_reload_says_what_it_did_and_names_agent_keys_that_need_a_restart(self):
+        config = self.write("logship.toml", self.config())
+        self.write("a.log", b"a 0\n")
+        with open(self.path("out.txt"), "wb") as out, open(self.path("err.txt"), "wb") as err:
+            agent = subprocess.Popen([harness.LOGSHIP, "run", "-c", config], stdout=out,
+                                     stderr=err)
+        self.addCleanup(lambda: agent.poll() is None and (agent.kill(), agent.wait()))
+
+        def said(msg):
+            with open(self.path("err.txt"), "rb") as f:
+                return [line for line in f.read().splitlines() if msg in line]
+
+        def reload_and_wait(msg, count):
+            agent.send_signal(signal.SIGHUP)
+            harness.wait_until(lambda: len(said(msg)) >= count, 10, f"{count} {msg!r} lines")
+
+        harness.wait_until(lambda: self.lines_out() == [b"a 0"], 10, "the first line")
+        # Three reloads within the logger's 10 s repeat interval: each still says so.
+        reload_and_wait(b"msg=reloaded ", 1)
+        self.write("logship.toml", self.config(EXTRA_INPUT, '"a", "b"'))
+        self.write("b.log", b"b 0\n")
+        reload_and_wait(b"msg=reloaded ", 2)
+        self.write("logship.toml", self.config(EXTRA_INPUT, '"a", "b"').replace(
+            b'checkpoint_interval = "100ms"', b'checkpoint_interval = "1s"'))
+        reload_and_wait(b"msg=reloaded ", 3)
+        harness.wait_until(lambda: said(b"restart needed"), 10, "the restart needed line")
+        reloaded = said(b"msg=reloaded ")
+        self.assertEqual(len(reloaded), 3, reloaded)
+        for line, fields in zip(reloaded, ((b"started=0", b"stopped=0", b"kept=1"),
+                                           (b"started=2", b"stopped=1", b"kept=0"),
+                                           (b"started=0", b"stopped=0", b"kept=2"))):
+            for field in fields:
+                self.assertIn(field, line)
+        restart = said(b"restart needed")
+        self.assertEqual(len(restart), 1, restart)
+        self.assertIn(b"level=warn", restart[0])
+        self.assertIn(b"keys=checkpoint_interval", restart[0])
+
+        self.write("logship.toml", b"[agent]\nbogus = 1\n")
+        reload_and_wait(b"reload rejected", 1)
+        reload_and_wait(b"reload rejected", 2)
+        self.assertIn(b"bogus", said(b"reload rejected")[0])
+        with open(self.path("a.log"), "ab") as f:
+            f.write(b"a 1\n")
+        harness.wait_until(lambda: b"a 1" in self.lines_out(), 10,
+                           "a line shipped by the configuration a rejected reload kept")
+        self.assertIsNone(agent.poll(), "the agent exited after a rejected reload")
+        agent.send_signal(signal.SIGTERM)
+        self.assertEqual(agent.wait(timeout=20), 0)
+        self.assertEqual(sorted(self.lines_out()), [b"a 0", b"a 1", b"b 0"])
+
 
 if __name__ == "__main__":
     harness.main()
