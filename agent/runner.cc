@@ -404,6 +404,19 @@ std::vector<std::string> Runner::unready_outputs() const {
   return unready;
 }
 
+std::vector<std::string> Runner::stuck_pipelines(std::chrono::steady_clock::duration limit) const {
+  std::lock_guard lock(running_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> stuck;
+  for (const auto& running : running_) {
+    const auto alive = running->input->last_alive();
+    if (alive < now && now - alive > limit) {
+      stuck.push_back(running->input_name + "/" + running->output_name);
+    }
+  }
+  return stuck;
+}
+
 SentCounts Runner::sent_total() const {
   std::lock_guard lock(running_mutex_);
   SentCounts total;

@@ -85,6 +85,9 @@ class Runner {
   // Outputs whose last attempt failed and that have not succeeded for ready_grace (since
   // their last success, or since they started), with how long; empty: ready. Thread-safe.
   std::vector<std::string> unready_outputs() const;
+  // Pipelines ("input/output") whose input thread has not gone round its loop for longer
+  // than `limit`: stuck in a system call or a lock. Thread-safe.
+  std::vector<std::string> stuck_pipelines(std::chrono::steady_clock::duration limit) const;
   MemoryBudget& budget() { return budget_; }
 
  private:

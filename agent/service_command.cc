@@ -15,6 +15,8 @@
 #include "agent/input_factory.h"
 #include "agent/runner.h"
 #include "agent/signals.h"
+#include "agent/systemd_notify.h"
+#include "agent/watchdog.h"
 
 namespace logship {
 namespace {
@@ -116,6 +118,41 @@ void reload(const std::string& config_path, const AgentConfig& running, Runner& 
   }
 }
 
+// The operations endpoint: /metrics from the runner, /ready once the pipelines run and
+// every output has succeeded within ready_grace.
+Result<std::unique_ptr<HttpServer>> serve_operations(const AgentConfig& agent, Runner& runner,
+                                                     AgentMetrics& metrics,
+                                                     const std::atomic<bool>& started) {
+  return HttpServer::start(agent.metrics_listen,
+                           {.metrics =
+                                [&] {
+                                  runner.collect();
+                                  return metrics.registry().render();
+                                },
+                            .unready =
+                                [&] {
+                                  if (!started) {
+                                    return std::vector<std::string>{"the pipelines are starting"};
+                                  }
+                                  return runner.unready_outputs();
+                                }});
+}
+
+// systemd not listening is no reason to stop shipping: said, and carried on.
+void tell_systemd(const Result<void>& sent) {
+  if (!sent) {
+    agent_log().log(LogLevel::kWarn, "cannot notify systemd", {{"error", sent.error().message}});
+  }
+}
+
+// An input thread goes round its loop at least every rescan_interval, or every slice of a
+// pause; one that has not for twice the longest of them (and 10 s more) is stuck.
+std::chrono::steady_clock::duration stuck_after(const Config& config) {
+  std::chrono::milliseconds longest{0};
+  for (const auto& input : config.inputs) longest = std::max(longest, input.rescan_interval);
+  return 2 * longest + std::chrono::seconds(10);
+}
+
 }  // namespace
 
 int run_check(const std::string& config_path) {
@@ -135,7 +172,6 @@ int run_service(const std::string& config_path) {
     return kExitUsage;
   }
   auto& config = validated->config;
-  auto& plans = validated->plans;
   // Held until the process ends: one agent per data_dir.
   auto data_dir = DataDirLock::acquire(config.agent.data_dir);
   if (!data_dir) {
@@ -151,41 +187,38 @@ int run_service(const std::string& config_path) {
     return kExitFailure;
   }
   Runner runner(config.agent, &*data_dir, signals.stop_token(), metrics->get());
-  std::atomic<bool> ready = false;
-  auto server =
-      HttpServer::start(config.agent.metrics_listen,
-                        {.metrics =
-                             [&] {
-                               runner.collect();
-                               return (*metrics)->registry().render();
-                             },
-                         .unready =
-                             [&] {
-                               if (!ready) {
-                                 return std::vector<std::string>{"the pipelines are starting"};
-                               }
-                               return runner.unready_outputs();
-                             }});
+  std::atomic<bool> started = false;
+  auto server = serve_operations(config.agent, runner, **metrics, started);
   if (!server) {
     log.log(LogLevel::kError, "cannot serve metrics",
             {{"metrics_listen", config.agent.metrics_listen}, {"error", server.error().message}});
     // A bind failure (address in use) is the host's state; validate() has checked the text.
     return server.error().code == ErrorCode::kInvalidConfig ? kExitUsage : kExitFailure;
   }
-  if (auto applied = runner.apply(std::move(plans)); !applied) {
+  if (auto applied = runner.apply(std::move(validated->plans)); !applied) {
     log.log(LogLevel::kError, "cannot start the pipelines", {{"error", applied.error().message}});
     // An output that cannot be built from its settings (a CA bundle that is no PEM, an
     // empty token file) is a config error too.
     return applied.error().code == ErrorCode::kInvalidConfig ? kExitUsage : kExitFailure;
   }
-  ready = true;
+  started = true;
+  const SystemdNotifier systemd = SystemdNotifier::from_environment();  // Type=notify
+  tell_systemd(systemd.ready());
   log.log(LogLevel::kInfo, "started",
           {{"config", config_path},
            {"inputs", config.inputs.size()},
            {"outputs", config.outputs.size()},
            {"metrics_listen", config.agent.metrics_listen}});
+  auto watchdog = Watchdog::start(
+      systemd, [&runner, limit = stuck_after(config)] { return runner.stuck_pipelines(limit); });
   // [agent] settings stay as they were at start: a changed one needs a restart.
-  while (signals.wait_for_reload()) reload(config_path, config.agent, runner);
+  while (signals.wait_for_reload()) {
+    tell_systemd(systemd.reloading());
+    reload(config_path, config.agent, runner);
+    tell_systemd(systemd.ready());
+  }
+  tell_systemd(systemd.stopping());
+  watchdog.reset();  // systemd does not watch a stopping service
   return runner.wait().exit_code;
 }
 

@@ -522,6 +522,7 @@ void FileInput::notice_new_files() {
 // Runs between slices of waiting for memory or queue room. It may add tracked files but
 // not remove any: the caller may be in the middle of a loop over them.
 void FileInput::while_paused() {
+  mark_alive();
   if (!paused_.exchange(true)) {
     ++pauses_;
     report({.kind = FileInputEvent::Kind::kPaused});
@@ -719,6 +720,7 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
   StopWaker waker(stop);
   next_scan_ = Clock::now() + options_.rescan_interval;
   while (!stop.stop_requested()) {
+    mark_alive();
     auto read = read_available(stop, sink);
     if (!read) return std::unexpected(read.error());
     if (!*read) break;
@@ -765,6 +767,10 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
 }
 
 Result<void> FileInput::run(std::stop_token stop, const BatchSink& sink) {
+  struct Returned {  // however it returns: a thread that has finished is not stuck
+    FileInput& input;
+    ~Returned() { input.alive_ticks_ = std::chrono::steady_clock::duration::max().count(); }
+  } returned{*this};
   if (options_.follow && options_.use_inotify) watcher_ = FileWatcher::open();  // or poll
   if (options_.follow && !options_.spool_dir.empty() && options_.spool_max_bytes > 0) {
     auto spool = Spool::open(options_.spool_dir, options_.spool_max_bytes, options_.tailer.ledger);

@@ -124,6 +124,13 @@ class FileInput final : public Input {
   std::vector<CheckpointEntry> checkpoint_entries() const;
   // Every open file's status, for metrics. Thread-safe.
   std::vector<FileStatus> file_status() const;
+  // When the input's thread last went round its loop (or waited a slice for room): a
+  // thread stuck in a system call stops moving it. time_point::max() once run() returned.
+  // Thread-safe.
+  std::chrono::steady_clock::time_point last_alive() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(alive_ticks_.load(std::memory_order_relaxed)));
+  }
 
  private:
   struct Spooled {
@@ -232,6 +239,12 @@ class FileInput final : public Input {
   bool rescan_pending_ = false;   // a directory event was seen: scan at the next chance
   std::unique_ptr<Spool> spool_;  // set once in run() under mutex_
   std::chrono::steady_clock::time_point spool_retry_after_;
+  void mark_alive() {
+    alive_ticks_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                       std::memory_order_relaxed);
+  }
+  std::atomic<std::chrono::steady_clock::rep> alive_ticks_{
+      std::chrono::steady_clock::now().time_since_epoch().count()};
   std::atomic<uint64_t> pauses_ = 0;
   std::atomic<bool> paused_ = false;
   bool tight_ = false;

@@ -10,6 +10,7 @@ checks separately that the shipped unit's ExecStart is exactly the installed pat
 Everything else is verified as shipped.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,13 @@ REQUIRED = {
     "PrivateTmp": "yes",
     "Restart": "on-failure",
     "DynamicUser": "yes",
+    "Type": "notify",
+    "NotifyAccess": "main",
+    "WatchdogSec": "60s",
 }
+# `systemd-analyze security` exposure (0 best .. 10): 1.8 when this was written; above
+# this, a hardening directive was lost.
+MAX_EXPOSURE = 2.0
 SHUTDOWN_TIMEOUT_DEFAULT_S = 10
 
 
@@ -76,10 +83,19 @@ def verify(unit_text, binary):
             f.write(unit_text.replace(f"ExecStart={INSTALLED_BINARY} ", f"ExecStart={binary} "))
         result = subprocess.run(["systemd-analyze", "verify", copy],
                                 capture_output=True, text=True, timeout=60)
-    # Warnings about other units of the host are not ours; any line about ours is.
-    ours = [l for l in (result.stdout + result.stderr).splitlines() if "logship" in l]
-    assert result.returncode == 0 and not ours, (
-        f"systemd-analyze verify rc={result.returncode}:\n{result.stdout}{result.stderr}")
+        # Warnings about other units of the host are not ours; any line about ours is.
+        ours = [l for l in (result.stdout + result.stderr).splitlines() if "logship" in l]
+        assert result.returncode == 0 and not ours, (
+            f"systemd-analyze verify rc={result.returncode}:\n{result.stdout}{result.stderr}")
+        security = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                                   "--no-pager", copy], capture_output=True, text=True,
+                                  timeout=60)
+        overall = re.search(r"Overall exposure level for logship.service: ([0-9.]+)",
+                            security.stdout)
+        assert overall, f"no exposure level:\n{security.stdout[-3000:]}{security.stderr}"
+        assert float(overall.group(1)) <= MAX_EXPOSURE, (
+            f"systemd-analyze security: exposure {overall.group(1)} above {MAX_EXPOSURE}")
+        print(f"systemd-analyze security: exposure {overall.group(1)}")
 
 
 def main():
