@@ -320,14 +320,21 @@ void Runner::report_outcome(const Running& running) {
                     {{"input", running.input_name}, {"error", outcome.input_error->message}});
     report_.exit_code = kExitFailure;
   }
-  if (outcome.output_error) {
+  // Its reader went away (stdout into `head`): like tail(1) under SIGPIPE, the run just
+  // ends; what was not written is still in flight, read again with --data-dir.
+  const bool output_closed =
+      outcome.output_error && outcome.output_error->code == ErrorCode::kShutdown;
+  if (output_closed) {
+    agent_log().log(LogLevel::kDebug, "output closed by its reader",
+                    {{"output", running.output_name}});
+  } else if (outcome.output_error) {
     agent_log().log(LogLevel::kError, "output failed",
                     {{"output", running.output_name}, {"error", outcome.output_error->message}});
     report_.exit_code = kExitFailure;
   }
   // A run that ended by itself (one-shot) must have shipped everything; after a stop,
   // what is unacknowledged is read again next time.
-  if (!running.stop.stop_requested() && outcome.unacknowledged > 0 &&
+  if (!running.stop.stop_requested() && !output_closed && outcome.unacknowledged > 0 &&
       report_.exit_code == kExitOk) {
     agent_log().log(LogLevel::kError, "batches were not acknowledged by the output",
                     {{"output", running.output_name}, {"batches", outcome.unacknowledged}});

@@ -14,6 +14,8 @@ Result<void> write_all(int fd, std::string_view bytes) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
+      // The reader left (`logship tail ... | head`): the end of the run, not a failure.
+      if (errno == EPIPE) return make_error(ErrorCode::kShutdown, "stdout closed by its reader");
       return make_error(ErrorCode::kIo, errno_message("write", "stdout"));
     }
     bytes.remove_prefix(static_cast<size_t>(n));

@@ -1,7 +1,8 @@
 #pragma once
 // StdoutOutput: writes each record to a file descriptor (stdout for `logship tail`), as
 // the raw line or as one JSON object per line, and settles the batch delivered once the
-// bytes are written. A write error (reader gone: EPIPE) is fatal for the output.
+// bytes are written. A write error ends the output: kShutdown when the reader is gone
+// (EPIPE: the run ends quietly, what was not written stays in flight), kIo otherwise.
 // Thread: the pipeline's output thread.
 
 #include "agent/config.h"

@@ -2,6 +2,7 @@
 
 import json
 import random
+import subprocess
 
 import harness
 import ledger
@@ -78,6 +79,21 @@ class TailOnce(harness.TempDirTest):
         self.write("c.txt", b"not matched\n")
         out = self.tail("--from-head", self.path("*.log"), lines=3).stdout
         self.assertEqual(sorted(out.splitlines()), [b"a1", b"a2", b"b1"])
+
+    def test_a_reader_that_leaves_ends_the_run_quietly_with_exit_0(self):
+        # `logship tail big.log | head -1`, with or without -f: like tail(1) under SIGPIPE.
+        path = self.write("big.log", b"".join(b"line %08d\n" % i for i in range(200_000)))
+        for follow in ([], ["-f"]):
+            agent = subprocess.Popen([harness.LOGSHIP, "tail", "--from-head", *follow, path],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            first = agent.stdout.readline()
+            agent.stdout.close()
+            stderr = agent.stderr.read()
+            self.assertEqual(agent.wait(timeout=60), 0, stderr)
+            self.assertEqual(first, b"line 00000000\n")
+            self.assertNotIn(b"level=error", stderr)
+            # What was read and not written is in flight, not lost from the account.
+            ledger.check(ledger.from_summary(stderr), None, in_flight=None)
 
     def test_a_missing_file_fails_with_a_message(self):
         result = harness.run("tail", self.path("absent.log"))
