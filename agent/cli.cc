@@ -89,6 +89,10 @@ int run_cli(int argc, char** argv) {
   TailOptions tail;
   auto* run = app.add_subcommand("run", "Run as a service with a config file");
   run->add_option("-c,--config", config_path, "TOML config file")->required();
+  std::string run_log_level;
+  run->add_option("--log-level", run_log_level,
+                  "The agent's own log: debug|info|warn|error, over [agent] log_level")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   auto* check = app.add_subcommand("check", "Validate a config file and print it");
   check->add_option("-c,--config", config_path, "TOML config file")->required();
   add_tail(app, tail);
@@ -125,7 +129,7 @@ int run_cli(int argc, char** argv) {
     std::cerr << app.help();
     return usage("a command is required: " + std::string(kCommands));
   }
-  if (run->parsed()) return run_service(config_path);
+  if (run->parsed()) return run_service(config_path, run_log_level);
   if (check->parsed()) return run_check(config_path);
   if (offsets->parsed()) return run_offsets(offsets_action, config_path);
   return run_tail(tail);

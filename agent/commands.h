@@ -35,7 +35,8 @@ struct TailOptions {
 
 int run_tail(const TailOptions& options);
 int run_check(const std::string& config_path);
-int run_service(const std::string& config_path);
+// `log_level`: empty, or the level to use over the config's [agent] log_level.
+int run_service(const std::string& config_path, const std::string& log_level);
 int run_version();
 int run_offsets(const std::string& action, const std::string& config_path);
 

@@ -165,7 +165,7 @@ int run_check(const std::string& config_path) {
   return kExitOk;
 }
 
-int run_service(const std::string& config_path) {
+int run_service(const std::string& config_path, const std::string& log_level) {
   auto validated = validate(config_path);
   if (!validated) {
     std::cerr << validated.error().message << "\n";
@@ -178,7 +178,10 @@ int run_service(const std::string& config_path) {
     std::cerr << "logship run: " << data_dir.error().message << "\n";
     return kExitUsage;
   }
-  configure_agent_log(config.agent.log_level, config.agent.log_format);
+  // --log-level wins over the file's key for this run (the CLI admits valid names only).
+  configure_agent_log(
+      log_level.empty() ? config.agent.log_level : parse_log_level(log_level).value(),
+      config.agent.log_format);
   Logger& log = agent_log();
   ShutdownSignals signals;  // first: the server's thread inherits its blocked signals
   auto metrics = AgentMetrics::create(LOGSHIP_VERSION);

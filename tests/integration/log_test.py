@@ -28,7 +28,7 @@ def read(path):
 
 
 class AgentLog(harness.TempDirTest):
-    def run_agent(self, agent_keys, output=STDOUT_OUTPUT, env=None, ready=None):
+    def run_agent(self, agent_keys, output=STDOUT_OUTPUT, env=None, ready=None, args=()):
         """Runs `logship run` over a 1,000-line file until `ready(agent)` (default: every
         line is on stdout), stops it with SIGTERM and returns its stderr lines."""
         self.runs = getattr(self, "runs", 0) + 1  # each run starts without checkpoints
@@ -48,7 +48,7 @@ start_at = "head"
         out_path, err_path = self.path("out.txt"), self.path("err.txt")
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             env = {**os.environ, **(env(err) if env else {})}
-            agent = subprocess.Popen([harness.LOGSHIP, "run", "-c", config], stdout=out,
+            agent = subprocess.Popen([harness.LOGSHIP, "run", "-c", config, *args], stdout=out,
                                      stderr=err, env=env)
         try:
             if ready:
@@ -102,6 +102,12 @@ start_at = "head"
                           "level=warn" in line], [], lines)
         # The same run at the default level does say something at info.
         self.assertTrue(any("level=info" in line for line in self.run_agent("")))
+
+    def test_run_log_level_wins_over_the_config_key(self):
+        lines = self.run_agent('log_level = "info"', args=("--log-level", "error"))
+        self.assertEqual([line for line in lines if "level=info" in line], [], lines)
+        self.assertEqual(harness.run("run", "-c", self.path("logship.toml"), "--log-level",
+                                     "loud").returncode, 2)
 
     def test_a_loki_outage_is_logged_a_few_times_with_a_repeat_count(self):
         port, metrics_port = harness.free_port(), harness.free_port()  # nothing listens on `port`
