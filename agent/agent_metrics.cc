@@ -134,6 +134,14 @@ Result<void> AgentMetrics::register_all() {
       input);
   reg(input_files_waiting_, "logship_input_files_waiting",
       "Files found but not open because max_open_files are.", input);
+  reg(input_polled_directories_, "logship_input_polled_directories",
+      "Directories of the input that got no inotify watch (fs.inotify.max_user_watches) and "
+      "are polled instead.",
+      input);
+  reg(input_watch_overflows_, "logship_input_watch_overflows_total",
+      "Times inotify's event queue overflowed (fs.inotify.max_queued_events); each is "
+      "answered by a full rescan, so no file is missed.",
+      input);
   reg(input_unreadable_paths_, "logship_input_unreadable_paths",
       "Paths and globs of the input that name nothing readable now (permission denied, a "
       "directory, no match); each is logged when it starts and when its reason changes.",
@@ -169,7 +177,9 @@ InputMetrics AgentMetrics::input(std::string_view input) {
           .limit_splits = input_limit_splits_->with({input}),
           .timeout_flushes = input_timeout_flushes_->with({input}),
           .files_waiting = input_files_waiting_->with({input}),
-          .unreadable_paths = input_unreadable_paths_->with({input})};
+          .unreadable_paths = input_unreadable_paths_->with({input}),
+          .polled_directories = input_polled_directories_->with({input}),
+          .watch_overflows = input_watch_overflows_->with({input})};
 }
 
 void AgentMetrics::set_ledger(std::string_view input, std::string_view output,

@@ -48,6 +48,8 @@ struct InputMetrics {
   std::shared_ptr<Counter> timeout_flushes;      // logship_input_record_timeout_flushes_total
   std::shared_ptr<Gauge> files_waiting;          // logship_input_files_waiting
   std::shared_ptr<Gauge> unreadable_paths;       // logship_input_unreadable_paths
+  std::shared_ptr<Gauge> polled_directories;     // logship_input_polled_directories
+  std::shared_ptr<Counter> watch_overflows;      // logship_input_watch_overflows_total
 };
 
 struct OutputMetrics {
@@ -123,6 +125,8 @@ class AgentMetrics {
   MetricFamily<Counter>* input_timeout_flushes_ = nullptr;
   MetricFamily<Gauge>* input_files_waiting_ = nullptr;
   MetricFamily<Gauge>* input_unreadable_paths_ = nullptr;
+  MetricFamily<Gauge>* input_polled_directories_ = nullptr;
+  MetricFamily<Counter>* input_watch_overflows_ = nullptr;
   MetricFamily<Counter>* lines_ = nullptr;
   MetricFamily<Counter>* lines_read_ = nullptr;
   MetricFamily<Gauge>* lines_in_flight_ = nullptr;

@@ -31,6 +31,8 @@ void add_counts(FileInputCounts& total, const FileInputCounts& more) {
   total.parse.timeout_flushes += more.parse.timeout_flushes;
   total.files_waiting += more.files_waiting;
   total.unreadable_paths += more.unreadable_paths;
+  total.polled_directories += more.polled_directories;
+  total.watch_overflows += more.watch_overflows;
   total.rotations += more.rotations;
   total.truncations += more.truncations;
   total.pauses += more.pauses;
@@ -119,6 +121,12 @@ void log_input_event(const std::string& input, const FileInputEvent& event) {
     case Kind::kFilesWaiting:
       agent_log().log(LogLevel::kWarn, "max_open_files reached: files wait until open ones go idle",
                       {{"input", input}, {"files_waiting", event.files}});
+      break;
+    case Kind::kWatchLimit:
+      agent_log().log(LogLevel::kWarn,
+                      "inotify watches exhausted: directories without one are polled (raise "
+                      "fs.inotify.max_user_watches)",
+                      {{"input", input}, {"directories", event.files}, {"error", event.error}});
       break;
     case Kind::kOpened:  // not news to the operator: it asks for a checkpoint save
       break;
@@ -283,6 +291,7 @@ void Runner::retire(Running& running, ApplySummary& summary) {
   add_counts(retired_input, running.input->counts());
   retired_input.files_waiting = 0;  // gauges: only running pipelines have any
   retired_input.unreadable_paths = 0;
+  retired_input.polled_directories = 0;
   OutputTotals& retired = retired_outputs_[running.output_name];
   add_output(retired, running);
   retired.counters.in_flight = 0;  // gauges: only running pipelines have any
@@ -475,6 +484,8 @@ void Runner::collect() const {
     advance(*input.timeout_flushes, counts.parse.timeout_flushes);
     input.files_waiting->set(static_cast<double>(counts.files_waiting));
     input.unreadable_paths->set(static_cast<double>(counts.unreadable_paths));
+    input.polled_directories->set(static_cast<double>(counts.polled_directories));
+    advance(*input.watch_overflows, counts.watch_overflows);
     paused = paused || counts.paused;
     spool_bytes += counts.spool.bytes;
     spooling = spooling || counts.spool.segments > 0;

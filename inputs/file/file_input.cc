@@ -186,6 +186,7 @@ Result<void> FileInput::scan(bool at_start) {
   Discovered found = discover(options_.paths, options_.exclude);
   // Directories first: a file opened below needs no watch of its own if its directory has one.
   if (watcher_) watcher_->watch_directories(found.directories);
+  note_watches();
   queue_found(mark_rotations(found), at_start);
   auto opened = open_waiting(&found.problems);
   note_unreadable(std::move(found.problems));
@@ -266,6 +267,19 @@ void FileInput::queue_written(const std::set<std::string>& written) {
 void FileInput::handle_changes(const FileWatcher::Changes& changes) {
   if (changes.directories) rescan_pending_ = true;
   queue_written(changes.written);
+  note_watches();
+}
+
+void FileInput::note_watches() {
+  if (!watcher_) return;
+  const uint64_t unwatched = watcher_->unwatched();
+  if (unwatched > 0 && polled_directories_ == 0) {  // once, until every one is watched again
+    report({.kind = FileInputEvent::Kind::kWatchLimit,
+            .files = unwatched,
+            .error = watcher_->unwatched_reason()});
+  }
+  polled_directories_ = unwatched;
+  watch_overflows_ = watcher_->overflows();
 }
 
 Result<void> FileInput::open_waiting(std::vector<PathProblem>* unreadable) {
@@ -747,7 +761,8 @@ Result<void> FileInput::follow(std::stop_token stop, const BatchSink& sink) {
     const bool draining = std::ranges::any_of(
         files_, [](const Tracked& f) { return f.rotated || f.tailer->has_partial(); });
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_scan_ - now);
-    if (!watcher_) wait = std::min(wait, kPollInterval);
+    // Without inotify, or where a directory got no watch, appends are found by polling.
+    if (!watcher_ || polled_directories_ > 0) wait = std::min(wait, kPollInterval);
     if (!waiting_.empty()) wait = std::min(wait, kWaitingRecheck);
     if (draining) wait = std::min(wait, std::chrono::milliseconds(kRotatedGrace / 4));
     if (parser_due_ns) {  // a quiet file's last multi-line record ships at flush_after
@@ -835,6 +850,8 @@ FileInputCounts FileInput::counts() const {
   counts.truncations = closed_truncations_;
   counts.files_waiting = waiting_count_;
   counts.unreadable_paths = unreadable_.size();
+  counts.polled_directories = polled_directories_;
+  counts.watch_overflows = watch_overflows_;
   if (spool_) counts.spool = spool_->stats();
   counts.pauses = pauses_;
   counts.paused = paused_;

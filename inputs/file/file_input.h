@@ -59,6 +59,7 @@ struct FileInputEvent {
     kOpened,           // a file is tracked now (path): its position should be saved soon
     kUnreadable,       // a path or glob names nothing readable (path, error: the reason)
     kFilesWaiting,     // files started waiting for a slot under max_open_files (files)
+    kWatchLimit,       // directories got no inotify watch and are polled (files, error)
   } kind;
   std::string path;
   uint64_t bytes = 0;
@@ -94,10 +95,12 @@ struct FileInputCounts {
   ParseStats parse;
   uint64_t rotations = 0;
   uint64_t truncations = 0;
-  uint64_t files_waiting = 0;     // found but not opened: max_open_files reached
-  uint64_t unreadable_paths = 0;  // paths and globs that name nothing readable now
-  uint64_t pauses = 0;            // times reading stopped for want of memory or queue room
-  bool paused = false;            // stopped now
+  uint64_t files_waiting = 0;       // found but not opened: max_open_files reached
+  uint64_t unreadable_paths = 0;    // paths and globs that name nothing readable now
+  uint64_t polled_directories = 0;  // no inotify watch (the watch limit): polled instead
+  uint64_t watch_overflows = 0;     // inotify queue overflows, each answered by a full rescan
+  uint64_t pauses = 0;              // times reading stopped for want of memory or queue room
+  bool paused = false;              // stopped now
   SpoolStats spool;
 };
 
@@ -245,6 +248,10 @@ class FileInput final : public Input {
   }
   std::atomic<std::chrono::steady_clock::rep> alive_ticks_{
       std::chrono::steady_clock::now().time_since_epoch().count()};
+  // Copied from watcher_ (the input thread's) for counts() on the metrics thread.
+  std::atomic<uint64_t> polled_directories_ = 0;
+  std::atomic<uint64_t> watch_overflows_ = 0;
+  void note_watches();
   std::atomic<uint64_t> pauses_ = 0;
   std::atomic<bool> paused_ = false;
   bool tight_ = false;

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 
 namespace logship {
 namespace {
@@ -28,10 +30,16 @@ std::unique_ptr<FileWatcher> FileWatcher::open() {
 }
 
 void FileWatcher::watch_directories(const std::vector<std::string>& directories) {
+  unwatched_ = 0;
   for (const auto& directory : directories) {
     if (directories_.contains(directory)) continue;
     const int wd = ::inotify_add_watch(fd_.get(), directory.c_str(), kDirectoryEvents);
-    if (wd < 0) continue;
+    if (wd < 0) {
+      if (errno == ENOENT) continue;  // gone since it was found
+      unwatched_reason_ = std::strerror(errno);
+      ++unwatched_;
+      continue;
+    }
     directories_.insert(directory);
     paths_[wd] = directory;
   }
@@ -54,6 +62,7 @@ FileWatcher::Changes FileWatcher::drain() {
       const auto* event = reinterpret_cast<const inotify_event*>(events.data() + pos);
       pos += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
       if (event->mask & kComingOrGoing) changes.directories = true;
+      if (event->mask & IN_Q_OVERFLOW) ++overflows_;
       if (event->mask & IN_IGNORED) {  // the directory is gone: watch it again if it returns
         if (const auto gone = paths_.find(event->wd); gone != paths_.end()) {
           directories_.erase(gone->second);

@@ -21,9 +21,16 @@ class FileWatcher {
   static std::unique_ptr<FileWatcher> open();
 
   int fd() const { return fd_.get(); }
-  // Watches each directory not watched yet. A failure (the watch limit) leaves it to the
-  // caller's rescan.
+  // Watches each directory not watched yet. One that cannot be watched (the watch limit,
+  // fs.inotify.max_user_watches) is left to polling: see unwatched().
   void watch_directories(const std::vector<std::string>& directories);
+  // Of the directories last passed to watch_directories, how many have no watch, and the
+  // reason the last one failed ("No space left on device": the watch limit).
+  size_t unwatched() const { return unwatched_; }
+  const std::string& unwatched_reason() const { return unwatched_reason_; }
+  // Times the kernel's event queue overflowed (fs.inotify.max_queued_events): events were
+  // lost, so Changes::directories asked for a full rescan.
+  uint64_t overflows() const { return overflows_; }
   // Watches `path` itself unless its directory's watch already reports its writes.
   void watch_file(const std::string& path);
 
@@ -40,6 +47,9 @@ class FileWatcher {
   UniqueFd fd_;
   std::set<std::string> directories_;
   std::map<int, std::string> paths_;  // watch descriptor -> directory or file watched
+  size_t unwatched_ = 0;
+  std::string unwatched_reason_;
+  uint64_t overflows_ = 0;
 };
 
 }  // namespace logship
