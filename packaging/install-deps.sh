@@ -22,6 +22,8 @@ packages=(
   kcat clang-format util-linux procps
   clang libclang-rt-14-dev  # libFuzzer for the parsers' fuzz tests
   systemd python3-yaml
+  help2man lintian  # the .deb's manual page, and its check in packaging_deb
+  ca-certificates  # the container image's CA bundle
 )
 
 missing=()
