@@ -22,6 +22,7 @@ packages=(
   kcat clang-format util-linux procps
   clang libclang-rt-14-dev  # libFuzzer for the parsers' fuzz tests
   systemd python3-yaml
+  tmux  # the `logship top` terminal test
 )
 
 missing=()
