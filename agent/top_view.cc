@@ -38,9 +38,11 @@ std::string rate_text(double rate, bool bytes) {
   return format("%.1fM", rate / 1e6);
 }
 
-// "12s", "3m04s", "2h05m": how long ago; "never" before the first success.
-std::string age_text(double last_unix, double now_unix) {
-  if (last_unix <= 0) return "never";
+// "12s", "3m04s", "2h05m": how long ago. Without a success yet: "never" once an attempt
+// failed, "-" while none did (stdout and null make no attempts, so they never have one).
+std::string age_text(const OutputSnapshot& output, double now_unix) {
+  const double last_unix = output.last_success_unix;
+  if (last_unix <= 0) return output.up ? "-" : "never";
   const auto seconds = static_cast<long long>(std::max(0.0, std::floor(now_unix - last_unix)));
   if (seconds < 60) return format("%llds", seconds);
   if (seconds < 3600) return format("%lldm%02llds", seconds / 60, seconds % 60);
@@ -92,7 +94,7 @@ std::string title(const TopViewInput& view) {
 }
 
 constexpr const char* kPipelineRow =
-    "%-20s %-6s %8s %10s %8s %10s %10s %9s %9s %9s %9s  %-4s %8s %8s";
+    "%-18s %-6s %7s %10s %7s %10s %10s %8s %8s %8s %9s %-4s %7s %7s";
 
 std::string pipeline_header() {
   return format(kPipelineRow, "PIPELINE", "INPUT", "READ L/s", "READ B/s", "SENT L/s", "SENT B/s",
@@ -116,8 +118,7 @@ std::string pipeline_row(const TopViewInput& view, const PipelineSnapshot& line)
   const auto output = view.current->outputs.find(line.output);
   const bool known = output != view.current->outputs.end();
   const std::string up = !known ? "-" : output->second.up ? "up" : "DOWN";
-  const std::string last_ok =
-      known ? age_text(output->second.last_success_unix, view.now_unix) : "-";
+  const std::string last_ok = known ? age_text(output->second, view.now_unix) : "-";
   const std::string name = line.input + " -> " + line.output;
   return format(kPipelineRow, name.c_str(), input_paused(view, line.input) ? "PAUSED" : "read",
                 rate_text(of_line(&PipelineSnapshot::read), false).c_str(),

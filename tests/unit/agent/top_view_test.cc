@@ -99,6 +99,14 @@ TEST_CASE("a counter that went down (the agent restarted) has no rate") {
   CHECK(row.back() == "-");
 }
 
+TEST_CASE("an output without a success yet: never once it failed, - while it made no attempt") {
+  MetricsSnapshot now = snapshot_at(100, 90, 4000, 0);
+  now.outputs["loki"].last_success_unix = 0;
+  CHECK(words(row_of(render_top({.current = &now}), "app -> loki"))[14] == "never");
+  now.outputs["loki"].up = true;
+  CHECK(words(row_of(render_top({.current = &now}), "app -> loki"))[14] == "-");
+}
+
 TEST_CASE("files are sorted by lag, path or input, and what does not fit is counted") {
   const MetricsSnapshot now = snapshot_at(100, 90, 4000, 0);
   // Title, blank, header, pipeline, blank, files header, 2 files, the rest, blank, keys.
