@@ -292,7 +292,9 @@ max_backoff = "100ms"
                              "the output up, 1100 lines delivered and no lag")
         ledger.check(ledger.from_metrics(port, "app", "out"), 1100)
         self.tmux("send-keys", "-t", "top", "q")
-        harness.wait_until(lambda: os.path.exists(after), 10, "top to exit on q")
+        # The shell creates the file before stty writes it: wait for its content.
+        harness.wait_until(lambda: os.path.exists(after) and os.path.getsize(after) > 0, 10,
+                           "top to exit on q")
         with open(rc) as f:
             self.assertEqual(f.read().strip(), "0")
         with open(before) as f, open(after) as g:
