@@ -52,7 +52,15 @@ void add_tail(CLI::App& app, TailOptions& tail) {
   });
 }
 
-constexpr std::string_view kCommands = "run, check, tail, offsets, version, help";
+CLI::App* add_top(CLI::App& app, TopOptions& top) {
+  auto* cmd = app.add_subcommand("top", "Watch a running agent: pipelines, outputs, file lag");
+  cmd->add_option("--url", top.url, "The agent's metrics endpoint (default " + top.url + ")");
+  cmd->add_option("--interval", top.interval, "Refresh interval (default 1s)");
+  cmd->add_flag("--once", top.once, "Print one plain snapshot and exit");
+  return cmd;
+}
+
+constexpr std::string_view kCommands = "run, check, tail, offsets, top, status, version, help";
 
 int usage(const std::string& message) {
   std::cerr << "logship: " << message << "\n";
@@ -102,6 +110,10 @@ int run_cli(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"list", "reset"}));
   offsets->add_option("-c,--config", config_path, "TOML config file")->required();
+  TopOptions top_options;
+  auto* top = add_top(app, top_options);
+  auto* status = app.add_subcommand("status", "Where a stopped agent would resume, per file");
+  status->add_option("-c,--config", config_path, "TOML config file")->required();
   auto* version = app.add_subcommand("version", "Print the version and linked libraries");
   auto* help = app.add_subcommand("help", "Show the help of logship or of one command");
   std::string help_command;
@@ -132,6 +144,8 @@ int run_cli(int argc, char** argv) {
   if (run->parsed()) return run_service(config_path, run_log_level);
   if (check->parsed()) return run_check(config_path);
   if (offsets->parsed()) return run_offsets(offsets_action, config_path);
+  if (top->parsed()) return run_top(top_options);
+  if (status->parsed()) return run_status(config_path);
   return run_tail(tail);
 }
 

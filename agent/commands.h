@@ -33,11 +33,19 @@ struct TailOptions {
   std::string progress = "auto";  // auto | always | never
 };
 
+struct TopOptions {
+  std::string url = "http://127.0.0.1:9598";  // the agent's metrics endpoint
+  std::string interval = "1s";
+  bool once = false;  // one plain snapshot, as when stdout is not a terminal
+};
+
 int run_tail(const TailOptions& options);
 int run_check(const std::string& config_path);
 // `log_level`: empty, or the level to use over the config's [agent] log_level.
 int run_service(const std::string& config_path, const std::string& log_level);
 int run_version();
 int run_offsets(const std::string& action, const std::string& config_path);
+int run_top(const TopOptions& options);
+int run_status(const std::string& config_path);
 
 }  // namespace logship

@@ -24,6 +24,7 @@ packages=(
   systemd python3-yaml
   help2man lintian  # the .deb's manual page, and its check in packaging_deb
   ca-certificates  # the container image's CA bundle
+  tmux  # the `logship top` terminal test
 )
 
 missing=()

@@ -30,7 +30,7 @@ class Cli(harness.TempDirTest):
         result = harness.run("tial", "x.log")
         self.assertEqual(result.returncode, 2)
         self.assertIn(b'unknown command "tial"; the commands are run, check, tail, offsets, '
-                      b"version, help", result.stderr)
+                      b"top, status, version, help", result.stderr)
         nothing = harness.run()
         self.assertEqual(nothing.returncode, 2)
         self.assertIn(b"a command is required", nothing.stderr)
