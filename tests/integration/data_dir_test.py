@@ -123,11 +123,12 @@ class DataDir(harness.TempDirTest):
         os.chmod(self.dir, 0o755)
         os.chmod(self.path("app.log"), 0o644)
         os.mkdir(self.path("closed"), 0o000)
+        os.mkdir(self.path("bin"))
         data_dir = self.path("closed/data")
         config = self.config(data_dir)
         os.chmod(config, 0o644)
         as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                     harness.LOGSHIP]
+                     harness.copy_for_any_user(self.path("bin"))]
         reason = f"{data_dir}: cannot create: Permission denied"
         for args in (["run", "-c", config], ["tail", "--data-dir", data_dir,
                                              self.path("app.log")]):

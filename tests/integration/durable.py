@@ -103,20 +103,22 @@ def read_checkpoints(data_dir):
 class Agent:
     """One logship process at a time, its stdout appended to `out_path` across restarts."""
 
-    def __init__(self, args, out_path, stderr_path, stdout=None, preexec_fn=None):
+    def __init__(self, args, out_path, stderr_path, stdout=None, preexec_fn=None,
+                 binary=None):
         self.args, self.out_path, self.stderr_path = list(args), out_path, stderr_path
         self.stdout, self.preexec_fn = stdout, preexec_fn
+        self.binary = binary or harness.LOGSHIP
         self.process = None
 
     def start(self):
         assert self.process is None or self.process.poll() is not None
         with open(self.stderr_path, "ab") as err:
             if self.stdout is not None:
-                self.process = subprocess.Popen([harness.LOGSHIP, *self.args], stdout=self.stdout,
+                self.process = subprocess.Popen([self.binary, *self.args], stdout=self.stdout,
                                                 stderr=err, preexec_fn=self.preexec_fn)
             else:
                 with open(self.out_path, "ab") as out:
-                    self.process = subprocess.Popen([harness.LOGSHIP, *self.args], stdout=out,
+                    self.process = subprocess.Popen([self.binary, *self.args], stdout=out,
                                                     stderr=err, preexec_fn=self.preexec_fn)
         return self.process
 

@@ -2,6 +2,7 @@
 with bounded timeouts, and fail with messages that say what was expected."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,6 +29,16 @@ def wait_until(condition, timeout, what):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.02)
+
+
+def copy_for_any_user(directory):
+    """The binary copied into `directory` (made 0755): tests that run it as an unprivileged
+    user cannot rely on the checkout's path being open to them (a clone under /root)."""
+    os.chmod(directory, 0o755)
+    copy = os.path.join(directory, "logship")
+    shutil.copy2(LOGSHIP, copy)
+    os.chmod(copy, 0o755)
+    return copy
 
 
 def free_port():

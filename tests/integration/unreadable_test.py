@@ -38,6 +38,8 @@ class UnreadablePaths(harness.TempDirTest):
         os.mkdir(self.path("empty"))
         self.unmatched = self.path("empty/*.log")
         self.addCleanup(os.chmod, self.path("closed"), 0o755)
+        os.mkdir(self.path("bin"))
+        self.logship = harness.copy_for_any_user(self.path("bin"))
         self.expected = {self.secret: ["permission denied"],
                          self.inner: ["permission denied"],
                          self.path("adir"): ["is a directory"],
@@ -49,7 +51,7 @@ class UnreadablePaths(harness.TempDirTest):
 
     def test_tail_ships_the_readable_file_names_each_other_and_exits_1(self):
         result = subprocess.run(
-            [*AS_NOBODY, harness.LOGSHIP, "tail", "--from-head", self.readable, self.secret,
+            [*AS_NOBODY, self.logship, "tail", "--from-head", self.readable, self.secret,
              self.inner, self.path("adir"), self.unmatched], capture_output=True, timeout=60)
         stderr = result.stderr.decode()
         self.assertEqual(result.returncode, 1, stderr)
@@ -58,7 +60,7 @@ class UnreadablePaths(harness.TempDirTest):
         ledger.check(ledger.from_summary(result.stderr), 3)
 
     def test_tail_with_nothing_readable_fails_with_every_reason(self):
-        result = subprocess.run([*AS_NOBODY, harness.LOGSHIP, "tail", "--from-head", self.secret,
+        result = subprocess.run([*AS_NOBODY, self.logship, "tail", "--from-head", self.secret,
                                  self.path("adir")], capture_output=True, timeout=60)
         self.assertEqual(result.returncode, 1)
         self.assertIn(f"no file can be read: {self.path('adir')} (is a directory) {self.secret} "
@@ -84,7 +86,7 @@ class UnreadablePaths(harness.TempDirTest):
             os.setresuid(nobody.pw_uid, nobody.pw_uid, nobody.pw_uid)
 
         agent = durable.Agent(["run", "-c", config], self.path("out.txt"), self.path("err"),
-                              preexec_fn=become_nobody)
+                              preexec_fn=become_nobody, binary=self.logship)
         agent.start()
         self.addCleanup(agent.ensure_dead)
 

@@ -61,8 +61,12 @@ class WatchLimits(harness.TempDirTest):
                 os.setresgid(nobody.pw_gid, nobody.pw_gid, nobody.pw_gid)
                 os.setresuid(nobody.pw_uid, nobody.pw_uid, nobody.pw_uid)
 
+        binary = None
+        if as_nobody:
+            os.mkdir(self.path("bin"))
+            binary = harness.copy_for_any_user(self.path("bin"))
         self.agent = durable.Agent(["run", "-c", config], self.path("out.txt"), self.path("err"),
-                                   preexec_fn=preexec)
+                                   preexec_fn=preexec, binary=binary)
         self.agent.start()
         self.addCleanup(self.agent.ensure_dead)
 
