@@ -265,6 +265,11 @@ void FileInput::queue_written(const std::set<std::string>& written) {
 }
 
 void FileInput::handle_changes(const FileWatcher::Changes& changes) {
+  // The events are used up now, and some may be writes to files a pass of read_available()
+  // already found at their end: every file is read once more.
+  if (changes.directories || !changes.written.empty()) {
+    for (auto& file : files_) file.at_end = false;
+  }
   if (changes.directories) rescan_pending_ = true;
   queue_written(changes.written);
   note_watches();
@@ -523,15 +528,7 @@ bool FileInput::hand_over(Batch&& batch, std::stop_token stop, const BatchSink& 
 // slices of waiting, not only when it has caught up.
 void FileInput::notice_new_files() {
   if (!options_.follow) return;
-  if (watcher_) {
-    const FileWatcher::Changes changes = watcher_->drain();
-    handle_changes(changes);
-    // These events are used up now, and some may be writes to files this pass of
-    // read_available() already found at their end: read every file once more.
-    if (changes.directories || !changes.written.empty()) {
-      for (auto& file : files_) file.at_end = false;
-    }
-  }
+  if (watcher_) handle_changes(watcher_->drain());
   const auto now = Clock::now();
   if (!rescan_pending_ && now < next_scan_) return;
   if (auto scanned = scan(false); !scanned) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace logship {
@@ -184,14 +185,17 @@ void Tailer::refresh_head() {
 
 Result<Tailer::ReadOutcome> Tailer::read(MemoryLease lease, int64_t now_ns) {
   if (detached()) return ReadOutcome{.end_of_file = true, .batch = std::nullopt};
-  if (verify_before_read_) restart_if_overwritten();
   ByteBuffer buffer(next_read_bytes());
   const size_t carried = carry_.size();
   if (carried > 0) std::memcpy(buffer.data(), carry_.data(), carried);
   auto got = read_some(fd_->get(), buffer.data() + carried, chunk_bytes_, source_->path);
   if (!got) return std::unexpected(got.error());
-  verify_before_read_ = *got < chunk_bytes_;
   if (*got == 0) return ReadOutcome{.end_of_file = true, .batch = std::nullopt};
+  // Only bytes that arrived after a short read can belong to a rewrite (no read at all
+  // leaves it to restart_if_truncated()); they are read again from 0 if so.
+  if (std::exchange(verify_before_read_, *got < chunk_bytes_) && restart_if_overwritten()) {
+    return read(std::move(lease), now_ns);
+  }
   bytes_read_ += *got;
   const size_t filled = carried + *got;
   const size_t remembered = std::min<size_t>(filled, kTailBytes);

@@ -132,7 +132,8 @@ class Tailer {
                    bool final = false);
   // copytruncate followed at once by a rewrite past the old offset leaves the size above
   // it: only the bytes just before the offset tell that the file under it was replaced.
-  // Checked before a read that follows a short one (the writer may have acted since).
+  // Checked when a read that follows a short one (the writer may have acted since) returns
+  // bytes.
   bool restart_if_overwritten();
   void restart_from_start();
   void remember_bytes_before_offset();

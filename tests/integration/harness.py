@@ -2,6 +2,7 @@
 with bounded timeouts, and fail with messages that say what was expected."""
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,14 @@ def wait_until(condition, timeout, what):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.02)
+
+
+def become_nobody():
+    """For preexec_fn: the child runs as the unprivileged user nobody (the caller is root)."""
+    nobody = pwd.getpwnam("nobody")
+    os.setgroups([])
+    os.setresgid(nobody.pw_gid, nobody.pw_gid, nobody.pw_gid)
+    os.setresuid(nobody.pw_uid, nobody.pw_uid, nobody.pw_uid)
 
 
 def copy_for_any_user(directory):

@@ -1,5 +1,5 @@
 """Paths the agent may not read are never silent. Run as the unprivileged user `nobody`
-(the tests switch to it with setpriv, so they need root): a chmod 000 file, a file in a
+(the tests switch to it, so they need root): a chmod 000 file, a file in a
 chmod 000 directory, a directory given as a path and a glob with no match are each named
 in one warn line with the system's reason and counted, while the readable file is shipped."""
 
@@ -13,7 +13,6 @@ import durable
 import harness
 import ledger
 
-AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
 
 
 def warned(stderr, path):
@@ -51,8 +50,9 @@ class UnreadablePaths(harness.TempDirTest):
 
     def test_tail_ships_the_readable_file_names_each_other_and_exits_1(self):
         result = subprocess.run(
-            [*AS_NOBODY, self.logship, "tail", "--from-head", self.readable, self.secret,
-             self.inner, self.path("adir"), self.unmatched], capture_output=True, timeout=60)
+            [self.logship, "tail", "--from-head", self.readable, self.secret, self.inner,
+             self.path("adir"), self.unmatched], capture_output=True, timeout=60,
+            preexec_fn=harness.become_nobody)
         stderr = result.stderr.decode()
         self.assertEqual(result.returncode, 1, stderr)
         self.assertEqual(result.stdout, durable.lines(0, 3))
@@ -60,8 +60,9 @@ class UnreadablePaths(harness.TempDirTest):
         ledger.check(ledger.from_summary(result.stderr), 3)
 
     def test_tail_with_nothing_readable_fails_with_every_reason(self):
-        result = subprocess.run([*AS_NOBODY, self.logship, "tail", "--from-head", self.secret,
-                                 self.path("adir")], capture_output=True, timeout=60)
+        result = subprocess.run([self.logship, "tail", "--from-head", self.secret,
+                                 self.path("adir")], capture_output=True, timeout=60,
+                                preexec_fn=harness.become_nobody)
         self.assertEqual(result.returncode, 1)
         self.assertIn(f"no file can be read: {self.path('adir')} (is a directory) {self.secret} "
                       "(permission denied)", result.stderr.decode())
@@ -79,14 +80,8 @@ class UnreadablePaths(harness.TempDirTest):
                     f'[[inputs]]\nname = "app"\ntype = "file"\nstart_at = "head"\n'
                     f'rescan_interval = "100ms"\npaths = {paths!r}\n\n'.replace("'", '"') +
                     '[[outputs]]\nname = "out"\ntype = "stdout"\nformat = "raw"\n')
-
-        def become_nobody():
-            os.setgroups([])
-            os.setresgid(nobody.pw_gid, nobody.pw_gid, nobody.pw_gid)
-            os.setresuid(nobody.pw_uid, nobody.pw_uid, nobody.pw_uid)
-
         agent = durable.Agent(["run", "-c", config], self.path("out.txt"), self.path("err"),
-                              preexec_fn=become_nobody, binary=self.logship)
+                              preexec_fn=harness.become_nobody, binary=self.logship)
         agent.start()
         self.addCleanup(agent.ensure_dead)
 

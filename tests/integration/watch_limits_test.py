@@ -51,20 +51,12 @@ class WatchLimits(harness.TempDirTest):
                     f'[[inputs]]\nname = "app"\ntype = "file"\npaths = ["{paths}"]\n'
                     'start_at = "head"\nrescan_interval = "30s"\n\n'
                     '[[outputs]]\nname = "out"\ntype = "stdout"\nformat = "raw"\n')
-        preexec = None
+        preexec, binary = None, None
         if as_nobody:  # its own watch count, so the limit is exact whatever root holds
             nobody = pwd.getpwnam("nobody")
             os.chown(data, nobody.pw_uid, nobody.pw_gid)
-
-            def preexec():
-                os.setgroups([])
-                os.setresgid(nobody.pw_gid, nobody.pw_gid, nobody.pw_gid)
-                os.setresuid(nobody.pw_uid, nobody.pw_uid, nobody.pw_uid)
-
-        binary = None
-        if as_nobody:
             os.mkdir(self.path("bin"))
-            binary = harness.copy_for_any_user(self.path("bin"))
+            preexec, binary = harness.become_nobody, harness.copy_for_any_user(self.path("bin"))
         self.agent = durable.Agent(["run", "-c", config], self.path("out.txt"), self.path("err"),
                                    preexec_fn=preexec, binary=binary)
         self.agent.start()

@@ -12,7 +12,6 @@ import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,8 @@ import unittest
 LOGSHIP = os.path.abspath(sys.argv.pop(1))
 RECEIVER = os.path.abspath(sys.argv.pop(1))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-import ledger  # noqa: E402  (the shared ledger check, beside the integration tests)
+import harness  # noqa: E402  (bounded waits and free ports, beside the integration tests)
+import ledger  # noqa: E402  (the shared ledger check)
 
 CONFIG = """
 [agent]
@@ -48,20 +48,6 @@ max_backoff = "1s"
 name = "null"
 type = "null"
 """
-
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Writer:
@@ -92,8 +78,8 @@ class ReloadWhileLokiDown(unittest.TestCase):
         self._tmp = tempfile.TemporaryDirectory(prefix="logship-loki-reload-")
         self.dir = self._tmp.name
         self.addCleanup(self._tmp.cleanup)
-        self.loki_port = free_port()
-        self.metrics_port = free_port()
+        self.loki_port = harness.free_port()
+        self.metrics_port = harness.free_port()
         self.config = os.path.join(self.dir, "logship.toml")
         self.stderr_path = os.path.join(self.dir, "stderr")
 
@@ -150,7 +136,7 @@ class ReloadWhileLokiDown(unittest.TestCase):
             self.agent = subprocess.Popen([LOGSHIP, "run", "-c", self.config], stderr=stderr)
         self.addCleanup(lambda: self.agent.poll() is None and (self.agent.kill(),
                                                                self.agent.wait()))
-        wait_until(lambda: ledger.has_ledger(self.metrics_port, "app", "null") and
+        harness.wait_until(lambda: ledger.has_ledger(self.metrics_port, "app", "null") and
                    self.null_delivered() > 0, 30, "the null pipeline's first lines")
 
         bound = 0
@@ -161,11 +147,11 @@ class ReloadWhileLokiDown(unittest.TestCase):
             # The agent that used to exit shutdown_timeout after the reload is still here,
             # and the null pipeline keeps shipping.
             delivered = self.null_delivered()
-            wait_until(lambda: self.null_delivered() > delivered, 10,
-                       "the null pipeline to ship after the reload")
+            harness.wait_until(lambda: self.null_delivered() > delivered, 10,
+                               "the null pipeline to ship after the reload")
             if reload_number == 0:
-                wait_until(lambda: time.monotonic() - started >= 10 and self.alive(), 15,
-                           "10 s to pass since the first reload")
+                harness.wait_until(lambda: time.monotonic() - started >= 10 and self.alive(),
+                                   15, "10 s to pass since the first reload")
         reloaded = self.stderr_lines("reloaded")
         self.assertEqual(len(reloaded), 2, reloaded)
         for line in reloaded:
@@ -174,7 +160,8 @@ class ReloadWhileLokiDown(unittest.TestCase):
                 self.assertIn(field, line)
 
         total = self.writer.stop()
-        wait_until(lambda: self.null_delivered() == total, 30, "the null pipeline's last line")
+        harness.wait_until(lambda: self.null_delivered() == total, 30,
+                           "the null pipeline's last line")
         receiver = subprocess.Popen(
             [RECEIVER, "--port", str(self.loki_port), "--store",
              os.path.join(self.dir, "accepted.jsonl")],
@@ -184,8 +171,8 @@ class ReloadWhileLokiDown(unittest.TestCase):
         self.addCleanup(receiver.stdout.close)
         ready, _, _ = select.select([receiver.stdout], [], [], 10)
         self.assertTrue(ready, "loki_receiver did not start")
-        wait_until(lambda: ledger.settled_at(self.metrics_port, "app", "loki", total), 90,
-                   f"the Loki pipeline to settle all {total} lines: {self.ledger_of('loki')}")
+        harness.wait_until(lambda: ledger.settled_at(self.metrics_port, "app", "loki", total),
+                           90, f"the Loki pipeline to settle all {total} lines")
         self.alive()
 
         with open(os.path.join(self.dir, "accepted.jsonl"), "rb") as f:
@@ -202,6 +189,4 @@ class ReloadWhileLokiDown(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    program = unittest.main(verbosity=2, exit=False)
-    if not program.result.wasSuccessful() or program.result.testsRun == 0:
-        sys.exit(1)
+    harness.main()

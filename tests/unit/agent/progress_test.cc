@@ -17,6 +17,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A pseudo-terminal: the master end the test reads, and a new fd on its terminal side.
+struct Terminal {
+  UniqueFd master{::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)};
+  UniqueFd open_side() const {
+    REQUIRE(master);
+    REQUIRE(::grantpt(master.get()) == 0);
+    REQUIRE(::unlockpt(master.get()) == 0);
+    UniqueFd side(::open(::ptsname(master.get()), O_RDWR | O_NOCTTY | O_CLOEXEC));
+    REQUIRE(side);
+    return side;
+  }
+};
+
 TEST_CASE("the line shows bar, percentage, sizes, rate and ETA within the width") {
   const std::string line =
       render_progress({.done = 512ull << 20, .total = 1ull << 30}, 64.0 * (1 << 20), 100);
@@ -56,14 +69,9 @@ TEST_CASE("auto draws on a terminal that the records do not go to; always and ne
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   UniqueFd read_end(fds[0]), write_end(fds[1]);
-  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  REQUIRE(master);
-  REQUIRE(::grantpt(master.get()) == 0);
-  REQUIRE(::unlockpt(master.get()) == 0);
-  UniqueFd terminal(::open(::ptsname(master.get()), O_RDWR | O_NOCTTY | O_CLOEXEC));
-  REQUIRE(terminal);
-  UniqueFd same_terminal(::open(::ptsname(master.get()), O_RDWR | O_NOCTTY | O_CLOEXEC));
-  REQUIRE(same_terminal);
+  const Terminal pty;
+  const UniqueFd terminal = pty.open_side();
+  const UniqueFd same_terminal = pty.open_side();
   const int pipe = write_end.get();
   CHECK_FALSE(logship::progress_wanted("auto", pipe, pipe, true));
   CHECK(logship::progress_wanted("auto", terminal.get(), pipe, true));
@@ -74,12 +82,9 @@ TEST_CASE("auto draws on a terminal that the records do not go to; always and ne
 }
 
 TEST_CASE("on a terminal the line is drawn in place and erased at the end") {
-  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  REQUIRE(master);
-  REQUIRE(::grantpt(master.get()) == 0);
-  REQUIRE(::unlockpt(master.get()) == 0);
-  UniqueFd terminal(::open(::ptsname(master.get()), O_RDWR | O_NOCTTY | O_CLOEXEC));
-  REQUIRE(terminal);
+  const Terminal pty;
+  const UniqueFd& master = pty.master;
+  const UniqueFd terminal = pty.open_side();
   std::atomic<uint64_t> done = 10;
   auto reporter = ProgressReporter::start(
       terminal.get(), [&] { return ProgressCounts{.done = done.load(), .total = 40}; });
