@@ -2,6 +2,7 @@
 with exit codes and messages a user expects (0 for what was asked, 2 for a usage error)."""
 
 import harness
+import ledger
 
 
 class Cli(harness.TempDirTest):
@@ -41,7 +42,9 @@ class Cli(harness.TempDirTest):
             result = harness.run("tail", "-n", value, path)
             self.assertEqual(result.returncode, 2, f"-n {value}: {result.stderr!r}")
             self.assertEqual(result.stdout, b"", f"-n {value} shipped lines")
-        self.assertEqual(harness.run("tail", "-n", "1", path).stdout, b"b\n")
+        last = harness.run("tail", "-n", "1", path)
+        self.assertEqual(last.stdout, b"b\n")
+        ledger.check(ledger.from_summary(last.stderr), 1)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,15 @@ import shlex
 import subprocess
 
 import harness
+import ledger
+
+LINES = 2_000_000
 
 
 class Progress(harness.TempDirTest):
     def setUp(self):
         super().setUp()
-        self.log = self.write("big.log", b"".join(b"line %08d\n" % i for i in range(2_000_000)))
+        self.log = self.write("big.log", b"".join(b"line %08d\n" % i for i in range(LINES)))
 
     def test_a_terminal_gets_a_progress_line(self):
         command = shlex.join([harness.LOGSHIP, "tail", "--from-head", "--output", "null", self.log])
@@ -27,6 +30,8 @@ class Progress(harness.TempDirTest):
         result = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True,
                                 timeout=120)
         self.assertEqual(result.returncode, 0, result.stdout[-2000:].decode(errors="replace"))
+        # stdout and stderr share the terminal: the summary is the text after the last erase.
+        ledger.check(ledger.from_summary(result.stdout.split(b"\x1b[K")[-1]), LINES)
         return result.stdout
 
     def test_records_on_the_same_terminal_get_no_progress_line_that_would_cut_them(self):
@@ -43,7 +48,7 @@ class Progress(harness.TempDirTest):
                              self.log)
         self.assertEqual(result.returncode, 0)
         self.assertIn(b"%", result.stderr)
-        self.assertIn(b"logship: files=1", result.stderr)
+        ledger.check(ledger.from_summary(result.stderr.split(b"\x1b[K")[-1]), LINES)
         self.assertEqual(harness.run("tail", "--progress", "sometimes", self.log).returncode, 2)
 
     def test_a_pipe_gets_only_the_summary(self):
